@@ -1,0 +1,133 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Pulse: one package, one library (PulseCore) made of small layered targets, five thin
+// service executables and the operator CLI. See docs/architecture.md for the module graph.
+
+/// Hot numeric code (embedding kernels, vector distances) is compiled optimised even in
+/// debug builds: at -Onone it is over 100x slower, which would make tests crawl.
+let optimisedAlways: [SwiftSetting] = [.unsafeFlags(["-O"])]
+
+let package = Package(
+    name: "Pulse",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "PulseCore", targets: ["PulseCore"]),
+        .executable(name: "pulse", targets: ["PulseCLI"]),
+        .executable(name: "pulse-frontend-gateway", targets: ["PulseGatewayService"]),
+        .executable(name: "pulse-auth", targets: ["PulseAuthService"]),
+        .executable(name: "pulse-backend", targets: ["PulseBackendService"]),
+        .executable(name: "pulse-etl", targets: ["PulseETLService"]),
+        .executable(name: "pulse-ai", targets: ["PulseAIService"]),
+        .executable(name: "pulse-vector", targets: ["PulseVectorTool"]),
+        .executable(name: "pulse-embed", targets: ["PulseEmbedTool"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+    ],
+    targets: [
+        // MARK: C system libraries and Linux syscall shims
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "CLinuxShims"),
+
+        // MARK: Transport: sockets, epoll event loops, HTTP/1.1, WebSocket
+        .target(
+            name: "PulseSystem",
+            dependencies: ["CLinuxShims", .product(name: "Logging", package: "swift-log")]
+        ),
+        .target(
+            name: "PulseWebSocket",
+            dependencies: ["PulseSystem", "CZlib", .product(name: "Logging", package: "swift-log")]
+        ),
+        .target(
+            name: "PulseHTTP",
+            dependencies: [
+                "PulseSystem", "PulseWebSocket", "CZlib",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // MARK: Observability and configuration
+        .target(
+            name: "PulseObservability",
+            dependencies: [.product(name: "Logging", package: "swift-log")]
+        ),
+        .target(name: "PulseConfiguration"),
+
+        // MARK: Data layer
+        .target(
+            name: "PulsePostgres",
+            dependencies: ["CLibPQ", "CLinuxShims", .product(name: "Logging", package: "swift-log")]
+        ),
+        .target(
+            name: "PulseDatabaseOps",
+            dependencies: ["PulsePostgres", .product(name: "Logging", package: "swift-log")]
+        ),
+
+        // MARK: Security: crypto through OpenSSL, JWT, token verification
+        .target(
+            name: "PulseSecurity",
+            dependencies: ["COpenSSL", .product(name: "Logging", package: "swift-log")]
+        ),
+
+        // MARK: AI core: vector engine and local embeddings
+        .target(name: "PulseVector", swiftSettings: optimisedAlways),
+        .target(name: "PulseEmbeddingKernels", swiftSettings: optimisedAlways),
+        .target(name: "PulseEmbeddings", dependencies: ["PulseEmbeddingKernels"]),
+
+        // MARK: Service composition (health, ready, metrics, openapi, lifecycle)
+        .target(
+            name: "PulseService",
+            dependencies: [
+                "PulseHTTP", "PulseObservability", "PulseConfiguration",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // MARK: The library product
+        .target(
+            name: "PulseCore",
+            dependencies: [
+                "PulseSystem", "PulseHTTP", "PulseWebSocket", "PulseObservability", "PulseConfiguration",
+                "PulsePostgres", "PulseDatabaseOps", "PulseSecurity", "PulseVector", "PulseEmbeddings",
+                "PulseService",
+            ]
+        ),
+
+        // MARK: Executables (thin: build the service from its configuration)
+        .executableTarget(name: "PulseGatewayService", dependencies: ["PulseCore"]),
+        .executableTarget(name: "PulseAuthService", dependencies: ["PulseCore"]),
+        .executableTarget(name: "PulseBackendService", dependencies: ["PulseCore"]),
+        .executableTarget(name: "PulseETLService", dependencies: ["PulseCore"]),
+        .executableTarget(name: "PulseAIService", dependencies: ["PulseCore"]),
+        .executableTarget(
+            name: "PulseCLI",
+            dependencies: ["PulseCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .executableTarget(
+            name: "PulseVectorTool",
+            dependencies: ["PulseVector", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: optimisedAlways
+        ),
+        .executableTarget(
+            name: "PulseEmbedTool",
+            dependencies: ["PulseEmbeddings", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+
+        // MARK: Test support and tests
+        .target(name: "PulseTestSupport", dependencies: ["PulseCore"], path: "Tests/PulseTestSupport"),
+        .testTarget(name: "PulseSystemTests", dependencies: ["PulseSystem", "PulseTestSupport"]),
+        .testTarget(name: "PulseHTTPTests", dependencies: ["PulseHTTP", "PulseTestSupport"]),
+        .testTarget(name: "PulseWebSocketTests", dependencies: ["PulseWebSocket", "PulseHTTP", "PulseTestSupport"]),
+        .testTarget(name: "PulsePostgresTests", dependencies: ["PulsePostgres", "PulseDatabaseOps", "PulseTestSupport"]),
+        .testTarget(name: "PulseSecurityTests", dependencies: ["PulseSecurity", "PulseTestSupport"]),
+        .testTarget(name: "PulseVectorTests", dependencies: ["PulseVector"]),
+        .testTarget(name: "PulseEmbeddingsTests", dependencies: ["PulseEmbeddings"]),
+        .testTarget(name: "PulseServiceTests", dependencies: ["PulseService", "PulseTestSupport"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

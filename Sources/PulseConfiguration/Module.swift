@@ -1,0 +1,1 @@
+// PulseConfiguration: module folder. See docs/architecture.md for what lives here.

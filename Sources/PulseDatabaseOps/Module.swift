@@ -1,0 +1,1 @@
+// PulseDatabaseOps: module folder. See docs/architecture.md for what lives here.

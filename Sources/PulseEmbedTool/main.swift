@@ -1,0 +1,2 @@
+import PulseEmbeddings
+print("pulse-embed")

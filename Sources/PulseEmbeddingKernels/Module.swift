@@ -1,0 +1,1 @@
+// PulseEmbeddingKernels: module folder. See docs/architecture.md for what lives here.

@@ -1,0 +1,1 @@
+// PulseEmbeddings: module folder. See docs/architecture.md for what lives here.

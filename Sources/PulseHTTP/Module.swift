@@ -1,0 +1,1 @@
+// PulseHTTP: module folder. See docs/architecture.md for what lives here.

@@ -1,0 +1,1 @@
+// PulseObservability: module folder. See docs/architecture.md for what lives here.

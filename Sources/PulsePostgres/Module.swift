@@ -1,0 +1,1 @@
+// PulsePostgres: module folder. See docs/architecture.md for what lives here.

@@ -1,0 +1,1 @@
+// PulseSecurity: module folder. See docs/architecture.md for what lives here.

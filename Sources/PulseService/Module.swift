@@ -1,0 +1,1 @@
+// PulseService: module folder. See docs/architecture.md for what lives here.

@@ -1,0 +1,1 @@
+// PulseSystem: module folder. See docs/architecture.md for what lives here.

@@ -1,0 +1,1 @@
+// PulseVector: module folder. See docs/architecture.md for what lives here.

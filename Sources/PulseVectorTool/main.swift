@@ -1,0 +1,2 @@
+import PulseVector
+print("pulse-vector")

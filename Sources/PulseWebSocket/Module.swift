@@ -1,0 +1,1 @@
+// PulseWebSocket: module folder. See docs/architecture.md for what lives here.

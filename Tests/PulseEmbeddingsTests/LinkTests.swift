@@ -1,0 +1,4 @@
+import Testing
+@testable import PulseEmbeddings
+
+@Test func moduleLinks() {}

@@ -1,0 +1,4 @@
+import Testing
+@testable import PulseHTTP
+
+@Test func moduleLinks() {}

@@ -1,0 +1,4 @@
+import Testing
+@testable import PulsePostgres
+
+@Test func moduleLinks() {}

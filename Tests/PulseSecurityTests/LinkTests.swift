@@ -1,0 +1,4 @@
+import Testing
+@testable import PulseSecurity
+
+@Test func moduleLinks() {}

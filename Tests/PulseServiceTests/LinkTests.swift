@@ -1,0 +1,4 @@
+import Testing
+@testable import PulseService
+
+@Test func moduleLinks() {}

@@ -1,0 +1,4 @@
+import Testing
+@testable import PulseSystem
+
+@Test func moduleLinks() {}

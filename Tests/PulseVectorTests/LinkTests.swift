@@ -1,0 +1,4 @@
+import Testing
+@testable import PulseVector
+
+@Test func moduleLinks() {}

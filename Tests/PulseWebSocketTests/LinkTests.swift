@@ -1,0 +1,4 @@
+import Testing
+@testable import PulseWebSocket
+
+@Test func moduleLinks() {}
