@@ -40,13 +40,13 @@ let package = Package(
             dependencies: ["CLinuxShims", .product(name: "Logging", package: "swift-log")]
         ),
         .target(
-            name: "PulseWebSocket",
+            name: "PulseHTTP",
             dependencies: ["PulseSystem", "CZlib", .product(name: "Logging", package: "swift-log")]
         ),
         .target(
-            name: "PulseHTTP",
+            name: "PulseWebSocket",
             dependencies: [
-                "PulseSystem", "PulseWebSocket", "CZlib",
+                "PulseHTTP", "PulseSystem", "CZlib", "COpenSSL",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -83,7 +83,7 @@ let package = Package(
         .target(
             name: "PulseService",
             dependencies: [
-                "PulseHTTP", "PulseObservability", "PulseConfiguration",
+                "PulseHTTP", "PulseWebSocket", "PulseObservability", "PulseConfiguration",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
