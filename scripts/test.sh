@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Runs every Pulse test on this machine: installs what the tests need (system libraries,
+# PostgreSQL, the embedding model, Python peers), builds, runs the whole Swift test suite
+# (unit tests and integration tests that start real PostgreSQL clusters, servers and
+# processes), then short bounded fuzz runs of the HTTP and WebSocket decoders.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/install-deps.sh
+[ -x scripts/install-model.sh ] && scripts/install-model.sh
+
+# Tests open thousands of sockets (1,000-connection test, WebSocket peers).
+ulimit -n 65536 2>/dev/null || ulimit -n 8192 2>/dev/null || true
+
+echo "== swift build (debug, with tests)"
+swift build --build-tests
+echo "== swift test"
+swift test --skip-build
+
+fuzz_seconds="${PULSE_FUZZ_SECONDS:-30}"
+for fuzz in fuzz/http/run.sh fuzz/websocket/run.sh; do
+  if [ -x "$fuzz" ] && [ "$fuzz_seconds" -gt 0 ]; then
+    echo "== $fuzz $fuzz_seconds"
+    "$fuzz" "$fuzz_seconds"
+  fi
+done
+echo "== all tests passed"
