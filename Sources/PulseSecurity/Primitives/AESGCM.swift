@@ -48,29 +48,10 @@ public enum AESGCM {
     /// one key destroys GCM's security.
     public static func seal(_ plaintext: [UInt8], key: AESGCMKey, nonce: [UInt8], associatedData: [UInt8]) throws(SecurityError) -> [UInt8] {
         guard nonce.count == nonceLength else { throw SecurityError(.invalidInput, "AES-GCM nonce must be 12 bytes") }
-        guard let ctx = EVP_CIPHER_CTX_new() else { throw SecurityError(.cryptoFailure, "cipher context allocation failed") }
-        defer { EVP_CIPHER_CTX_free(ctx) }
-        var out = [UInt8](repeating: 0, count: plaintext.count + 16)
         var tag = [UInt8](repeating: 0, count: tagLength)
-        var written: Int32 = 0
-        var total = 0
-        var ok = EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), nil, key.bytes, nonce) == 1
-        if ok, !associatedData.isEmpty {
-            ok = EVP_EncryptUpdate(ctx, nil, &written, associatedData, Int32(associatedData.count)) == 1
-        }
-        if ok, !plaintext.isEmpty {
-            ok = out.withUnsafeMutableBufferPointer {
-                EVP_EncryptUpdate(ctx, $0.baseAddress, &written, plaintext, Int32(plaintext.count)) == 1
-            }
-            total = Int(written)
-        }
-        if ok {
-            ok = out.withUnsafeMutableBufferPointer { EVP_EncryptFinal_ex(ctx, $0.baseAddress! + total, &written) == 1 }
-            total += Int(written)
-        }
-        if ok { ok = EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, Int32(tagLength), &tag) == 1 }
-        guard ok else { throw SecurityError(.cryptoFailure, "AES-GCM encryption failed") }
-        return nonce + out[0..<total] + tag
+        guard let ciphertext = try cipher(encrypt: true, key: key, nonce: nonce, associatedData: associatedData, input: plaintext, tag: &tag)
+        else { throw SecurityError(.cryptoFailure, "AES-GCM encryption failed") }
+        return nonce + ciphertext + tag
     }
 
     /// Opens `nonce ‖ ciphertext ‖ tag`; any change to key, nonce, ciphertext, tag or
@@ -81,27 +62,37 @@ public enum AESGCM {
         let nonce = Array(sealed[0..<nonceLength])
         let ciphertext = Array(sealed[nonceLength..<(sealed.count - tagLength)])
         var tag = Array(sealed[(sealed.count - tagLength)...])
+        guard let plaintext = try cipher(encrypt: false, key: key, nonce: nonce, associatedData: associatedData, input: ciphertext, tag: &tag)
+        else { throw failed }
+        return plaintext
+    }
+
+    /// One GCM pass through EVP_Cipher*. Encrypting fills `tag`; decrypting checks it (in
+    /// CipherFinal) and returns nil on mismatch, so unauthenticated plaintext never escapes.
+    private static func cipher(encrypt: Bool, key: AESGCMKey, nonce: [UInt8], associatedData: [UInt8], input: [UInt8],
+        tag: inout [UInt8]) throws(SecurityError) -> [UInt8]? {
         guard let ctx = EVP_CIPHER_CTX_new() else { throw SecurityError(.cryptoFailure, "cipher context allocation failed") }
         defer { EVP_CIPHER_CTX_free(ctx) }
-        var out = [UInt8](repeating: 0, count: ciphertext.count + 16)
+        var out = [UInt8](repeating: 0, count: input.count + 16)
         var written: Int32 = 0
         var total = 0
-        var ok = EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), nil, key.bytes, nonce) == 1
+        var ok = EVP_CipherInit_ex(ctx, EVP_aes_256_gcm(), nil, key.bytes, nonce, encrypt ? 1 : 0) == 1
         if ok, !associatedData.isEmpty {
-            ok = EVP_DecryptUpdate(ctx, nil, &written, associatedData, Int32(associatedData.count)) == 1
+            ok = EVP_CipherUpdate(ctx, nil, &written, associatedData, Int32(associatedData.count)) == 1
         }
-        if ok, !ciphertext.isEmpty {
-            ok = out.withUnsafeMutableBufferPointer {
-                EVP_DecryptUpdate(ctx, $0.baseAddress, &written, ciphertext, Int32(ciphertext.count)) == 1
-            }
+        if ok, !input.isEmpty {
+            ok = out.withUnsafeMutableBufferPointer { EVP_CipherUpdate(ctx, $0.baseAddress, &written, input, Int32(input.count)) == 1 }
             total = Int(written)
         }
-        if ok { ok = EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, Int32(tagLength), &tag) == 1 }
-        // DecryptFinal checks the tag; on failure nothing decrypted is returned.
-        if ok { ok = out.withUnsafeMutableBufferPointer { EVP_DecryptFinal_ex(ctx, $0.baseAddress! + total, &written) == 1 } }
+        if ok, !encrypt { ok = EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, Int32(tagLength), &tag) == 1 }
+        if ok {
+            ok = out.withUnsafeMutableBufferPointer { EVP_CipherFinal_ex(ctx, $0.baseAddress! + total, &written) == 1 }
+            total += Int(written)
+        }
+        if ok, encrypt { ok = EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, Int32(tagLength), &tag) == 1 }
         guard ok else {
             ERR_clear_error()
-            throw failed
+            return nil
         }
         return Array(out[0..<total])
     }
