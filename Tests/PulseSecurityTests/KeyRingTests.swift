@@ -73,4 +73,26 @@ import Testing
         expectError(.keySetUnavailable) { _ = try JWKSet(json: Array(#"{"keys":7}"#.utf8)) }
         expectError(.keySetUnavailable) { _ = try JWKSet(json: [UInt8](repeating: 0x20, count: JWKSet.maximumBytes + 1)) }
     }
+
+    /// Verify contexts are pooled and reused; a rejected signature must not poison the next
+    /// check, and concurrent checks must not share a context.
+    @Test func pooledVerificationStaysCorrectUnderAlternationAndConcurrency() async throws {
+        let key = Ed25519SigningKey.generate()
+        let vk = key.verificationKey
+        let message = Array("header.payload".utf8)
+        let good = try key.sign(message)
+        var bad = good
+        bad[7] ^= 0x20
+        for i in 0..<200 {
+            #expect(vk.isValidSignature(i % 2 == 0 ? good : bad, for: message) == (i % 2 == 0))
+        }
+        let forged = bad
+        let results = await withTaskGroup(of: Bool.self) { group in
+            for i in 0..<64 {
+                group.addTask { vk.isValidSignature(i % 3 == 0 ? forged : good, for: message) == (i % 3 != 0) }
+            }
+            return await group.reduce(into: [Bool]()) { $0.append($1) }
+        }
+        #expect(results.count == 64 && results.allSatisfy { $0 })
+    }
 }

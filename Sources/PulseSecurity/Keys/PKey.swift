@@ -1,12 +1,64 @@
 import COpenSSL
+import Synchronization
 
 /// Owns one OpenSSL EVP_PKEY. Immutable after creation; OpenSSL 3 allows concurrent
 /// sign/verify operations on a shared EVP_PKEY, hence `@unchecked Sendable`.
 package final class PKey: @unchecked Sendable {
     package let pointer: OpaquePointer
+    /// Initialised pure-EdDSA verify contexts, reused: in OpenSSL 3.0 EVP_DigestVerifyInit
+    /// (provider fetch, context setup) costs about a third of an Ed25519 verification, and
+    /// a one-shot EdDSA EVP_DigestVerify leaves the context reusable.
+    private let edVerifyContexts = Mutex(ContextPool())
+    private static let poolLimit = 16
+
+    private struct ContextPool {
+        var free: [Context] = []
+    }
+
+    /// A verify context; only ever used by the one caller that popped it from the pool.
+    private struct Context: @unchecked Sendable {
+        let pointer: OpaquePointer
+    }
 
     package init(_ pointer: OpaquePointer) { self.pointer = pointer }
-    deinit { EVP_PKEY_free(pointer) }
+    deinit {
+        edVerifyContexts.withLock { pool in
+            for ctx in pool.free { EVP_MD_CTX_free(ctx.pointer) }
+            pool.free.removeAll()
+        }
+        EVP_PKEY_free(pointer)
+    }
+
+    /// Pure EdDSA verification through a pooled context. A context is returned to the pool
+    /// only after a clean yes/no answer; after any error it is freed.
+    package func verifyEdDSA(signature: UnsafeRawBufferPointer, message: UnsafeRawBufferPointer) -> Bool {
+        var ctx = edVerifyContexts.withLock { $0.free.popLast() }?.pointer
+        if ctx == nil {
+            guard let fresh = EVP_MD_CTX_new() else { return false }
+            guard EVP_DigestVerifyInit(fresh, nil, nil, nil, pointer) == 1 else {
+                EVP_MD_CTX_free(fresh)
+                ERR_clear_error()
+                return false
+            }
+            ctx = fresh
+        }
+        guard let ctx else { return false }
+        let result = EVP_DigestVerify(
+            ctx, signature.bindMemory(to: UInt8.self).baseAddress, signature.count,
+            message.bindMemory(to: UInt8.self).baseAddress, message.count)
+        if result == 1 || result == 0 {
+            let kept = edVerifyContexts.withLock { pool -> Bool in
+                guard pool.free.count < Self.poolLimit else { return false }
+                pool.free.append(Context(pointer: ctx))
+                return true
+            }
+            if !kept { EVP_MD_CTX_free(ctx) }
+        } else {
+            EVP_MD_CTX_free(ctx)
+        }
+        if result != 1 { ERR_clear_error() }
+        return result == 1
+    }
 
     /// Parses a DER SubjectPublicKeyInfo (RSA, EC, Ed25519).
     package static func publicKey(derSPKI der: [UInt8]) throws(SecurityError) -> PKey {

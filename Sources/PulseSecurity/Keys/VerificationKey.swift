@@ -72,7 +72,7 @@ public struct VerificationKey: Sendable {
         switch algorithm {
         case .edDSA:
             guard signature.count == 64 else { return false }
-            return signature.withUnsafeBytes { pkey.verify(signature: $0, message: message, sha256: false) }
+            return signature.withUnsafeBytes { pkey.verifyEdDSA(signature: $0, message: message) }
         case .rs256:
             // PKCS#1 v1.5 signatures are exactly the modulus length.
             guard signature.count == (pkey.bits + 7) / 8 else { return false }
