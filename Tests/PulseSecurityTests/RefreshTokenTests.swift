@@ -106,3 +106,28 @@ import Testing
         #expect(!OAuthRandom.matches("", expected: ""))
     }
 }
+
+@Suite struct CSRFTokenTests {
+    let tokens = try! CSRFTokens(key: SecureRandom.bytes(32))
+
+    @Test func tokenIsBoundToSessionAndKey() throws {
+        let token = tokens.issue(sessionID: "sess-1")
+        #expect(tokens.isValid(token, sessionID: "sess-1"))
+        #expect(!tokens.isValid(token, sessionID: "sess-2"))
+        #expect(!(try CSRFTokens(key: SecureRandom.bytes(32))).isValid(token, sessionID: "sess-1"))
+        #expect(tokens.issue(sessionID: "sess-1") != token)
+    }
+
+    @Test(arguments: [nil, "", ".", "abc", "a.b.c", "x." + String(repeating: "A", count: 200)] as [String?])
+    func malformedTokensAreInvalid(token: String?) {
+        #expect(!tokens.isValid(token, sessionID: "sess-1"))
+    }
+
+    @Test func forgedNonceOrTagIsInvalid() {
+        let token = tokens.issue(sessionID: "sess-1")
+        let parts = token.split(separator: ".").map(String.init)
+        #expect(!tokens.isValid(SecureRandom.token(byteCount: 16) + "." + parts[1], sessionID: "sess-1"))
+        #expect(!tokens.isValid(parts[0] + "." + Base64URL.encode(SecureRandom.bytes(32)), sessionID: "sess-1"))
+        expectError(.invalidKey) { _ = try CSRFTokens(key: [1, 2, 3]) }
+    }
+}
