@@ -40,7 +40,7 @@ public enum JWT {
             let payload = try signingInput.withUnsafeBufferPointer { buf throws(SecurityError) in
                 try Base64URL.decode(UnsafeBufferPointer(rebasing: buf[payloadRange]))
             }
-            return try decodeObject(JWTClaims.self, payload)
+            return try JWTClaims(strictJSON: payload)
         }
     }
 
@@ -64,21 +64,8 @@ public enum JWT {
                 )
             } catch { throw malformed }
         }
-        let header = try decodeObject(JWTHeader.self, headerBytes)
+        let header = try JWTHeader(strictJSON: headerBytes)
         return Parsed(header: header, signingInput: Array(bytes[0..<dots[1]]), payloadRange: (dots[0] + 1)..<dots[1], signature: signature)
-    }
-
-    /// Decodes a JSON object; anything else (array, string, invalid JSON, wrong member types)
-    /// is `malformedToken`.
-    static func decodeObject<T: Decodable>(_ type: T.Type, _ bytes: [UInt8]) throws(SecurityError) -> T {
-        // Cheap structural check first: must be an object.
-        guard let first = bytes.first(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D }), first == UInt8(ascii: "{")
-        else { throw SecurityError(.malformedToken, "token part is not a JSON object") }
-        do {
-            return try JSONDecoder().decode(T.self, from: Data(bytes))
-        } catch {
-            throw SecurityError(.malformedToken, "token part is not valid JSON of the expected shape")
-        }
     }
 
     /// Full verification: parse, refuse `none` and unsupported algorithms, find the key by

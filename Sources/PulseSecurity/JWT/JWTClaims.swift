@@ -2,8 +2,9 @@ import Foundation
 
 /// The claims Pulse reads and writes. Registered claims (RFC 7519), Pulse's authorization
 /// claims (`client_id`, `roles`, `permissions`, `sid`, `principal`) and the OIDC id_token
-/// claims the login flow needs. Numeric dates are whole seconds since the epoch.
-public struct JWTClaims: Sendable, Hashable, Codable {
+/// claims the login flow needs. Numeric dates are whole seconds since the epoch. Decoding is
+/// strict (`StrictJSON`): wrong member types and duplicate members are refused.
+public struct JWTClaims: Sendable, Hashable, Encodable {
     public var issuer: String?
     public var subject: String?
     /// `aud`; encoded as a string when there is one audience, as an array otherwise.
@@ -53,40 +54,6 @@ public struct JWTClaims: Sendable, Hashable, Codable {
         case emailVerified = "email_verified", name
     }
 
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        issuer = try c.decodeIfPresent(String.self, forKey: .issuer)
-        subject = try c.decodeIfPresent(String.self, forKey: .subject)
-        if let single = try? c.decodeIfPresent(String.self, forKey: .audience) {
-            audience = [single]
-        } else {
-            audience = try c.decodeIfPresent([String].self, forKey: .audience)
-        }
-        expiresAt = try Self.numericDate(c, .expiresAt)
-        notBefore = try Self.numericDate(c, .notBefore)
-        issuedAt = try Self.numericDate(c, .issuedAt)
-        tokenID = try c.decodeIfPresent(String.self, forKey: .tokenID)
-        clientID = try c.decodeIfPresent(String.self, forKey: .clientID)
-        roles = try c.decodeIfPresent([String].self, forKey: .roles)
-        permissions = try c.decodeIfPresent([String].self, forKey: .permissions)
-        sessionID = try c.decodeIfPresent(String.self, forKey: .sessionID)
-        principal = try c.decodeIfPresent(String.self, forKey: .principal)
-        nonce = try c.decodeIfPresent(String.self, forKey: .nonce)
-        authorizedParty = try c.decodeIfPresent(String.self, forKey: .authorizedParty)
-        email = try c.decodeIfPresent(String.self, forKey: .email)
-        emailVerified = try c.decodeIfPresent(Bool.self, forKey: .emailVerified)
-        name = try c.decodeIfPresent(String.self, forKey: .name)
-    }
-
-    /// NumericDate (RFC 7519 §2): a JSON number, possibly fractional; truncated to seconds.
-    private static func numericDate(_ c: KeyedDecodingContainer<CodingKeys>, _ key: CodingKeys) throws -> Int64? {
-        guard let value = try c.decodeIfPresent(Double.self, forKey: key) else { return nil }
-        guard value.isFinite, value >= 0, value < 1e13 else {
-            throw DecodingError.dataCorruptedError(forKey: key, in: c, debugDescription: "NumericDate out of range")
-        }
-        return Int64(value.rounded(.down))
-    }
-
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encodeIfPresent(issuer, forKey: .issuer)
@@ -113,7 +80,7 @@ public struct JWTClaims: Sendable, Hashable, Codable {
 
 /// The JOSE header members we read. Any `crit` extension is refused (RFC 7515 §4.1.11:
 /// we understand none), so a header cannot smuggle semantics we would ignore.
-public struct JWTHeader: Sendable, Hashable, Codable {
+public struct JWTHeader: Sendable, Hashable, Encodable {
     public var alg: String
     public var kid: String?
     public var typ: String?
