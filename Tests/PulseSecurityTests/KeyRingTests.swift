@@ -25,6 +25,14 @@ import Testing
         #expect(ring.entries.count == 1)
     }
 
+    @Test func ringRefusesDuplicateKeyIDs() throws {
+        var ring = SigningKeyRing(maximumTokenLifetime: 900)
+        let key = ring.rotate(now: epoch)
+        let twin = try Ed25519SigningKey(privateKey: SecureRandom.bytes(32), keyID: key.keyID)
+        expectError(.invalidKey) { try ring.rotate(to: twin, now: epoch) }
+        #expect(ring.entries.count == 1 && ring.activeKey?.publicKey == key.publicKey)
+    }
+
     @Test func publishedJWKSContainsNoPrivateMaterialAndRoundTrips() throws {
         var ring = SigningKeyRing(maximumTokenLifetime: 900)
         let key = ring.rotate(now: epoch)

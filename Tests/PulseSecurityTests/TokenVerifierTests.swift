@@ -141,6 +141,18 @@ final class ManualFlag: @unchecked Sendable {
         await expectError(.unknownKeyID) { _ = try await verifier.verify(token) }
     }
 
+    /// A cached verification is void once the published key for its kid changes.
+    @Test func verifiedCacheIsVoidWhenKeyMaterialChangesUnderSameKid() async throws {
+        let verifier = makeVerifier(refetchInterval: 0)
+        let original = ring.activeKey!
+        let token = try JWT.sign(accessClaims(), with: original)
+        _ = try await verifier.verify(token)
+        let replacement = try Ed25519SigningKey(privateKey: SecureRandom.bytes(32), keyID: original.keyID)
+        source.publish(JWKSet(keys: [replacement.verificationKey.jwk]))
+        try await verifier.keys.refresh()
+        expectError(.badSignature) { _ = try verifier.verifyWithCachedKeys(token) }
+    }
+
     @Test func fetchFailureKeepsPreviousKeys() async throws {
         let flag = ManualFlag()
         let verifier = TokenVerifier(configuration: TokenVerifierConfiguration(policy: testPolicy(), keySet: .init(minimumRefetchInterval: 0)),

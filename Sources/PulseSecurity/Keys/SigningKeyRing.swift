@@ -39,7 +39,11 @@ public struct SigningKeyRing: Sendable {
     }
 
     /// Adds `key` as the new signing key and retires every other active key at `now`.
-    public mutating func rotate(to key: Ed25519SigningKey, now: Date) {
+    /// A key id already in the ring is refused (two keys with one `kid` would be ambiguous).
+    public mutating func rotate(to key: Ed25519SigningKey, now: Date) throws(SecurityError) {
+        guard !entries.contains(where: { $0.key.keyID == key.keyID }) else {
+            throw SecurityError(.invalidKey, "a key with this key id is already in the ring")
+        }
         for i in entries.indices where entries[i].retiredAt == nil { entries[i].retiredAt = now }
         entries.append(Entry(key: key, createdAt: now, retiredAt: nil))
     }
@@ -47,9 +51,11 @@ public struct SigningKeyRing: Sendable {
     /// Generates a fresh key and rotates to it.
     @discardableResult
     public mutating func rotate(now: Date) -> Ed25519SigningKey {
-        let key = Ed25519SigningKey.generate()
-        rotate(to: key, now: now)
-        return key
+        while true {
+            let key = Ed25519SigningKey.generate()
+            // The thumbprint kid of a fresh random key cannot collide in practice; loop anyway.
+            if (try? rotate(to: key, now: now)) != nil { return key }
+        }
     }
 
     /// True while tokens signed by this entry may still be valid somewhere.

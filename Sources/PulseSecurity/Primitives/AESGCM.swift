@@ -71,6 +71,10 @@ public enum AESGCM {
     /// CipherFinal) and returns nil on mismatch, so unauthenticated plaintext never escapes.
     private static func cipher(encrypt: Bool, key: AESGCMKey, nonce: [UInt8], associatedData: [UInt8], input: [UInt8],
         tag: inout [UInt8]) throws(SecurityError) -> [UInt8]? {
+        // OpenSSL takes int lengths; secrets at rest are small, refuse anything near the limit.
+        guard input.count < 1 << 30, associatedData.count < 1 << 30 else {
+            throw SecurityError(.invalidInput, "AES-GCM input is too large")
+        }
         guard let ctx = EVP_CIPHER_CTX_new() else { throw SecurityError(.cryptoFailure, "cipher context allocation failed") }
         defer { EVP_CIPHER_CTX_free(ctx) }
         var out = [UInt8](repeating: 0, count: input.count + 16)

@@ -51,9 +51,12 @@ public final class TokenVerifier: Sendable {
     public func verifyWithCachedKeys(_ token: String) throws(SecurityError) -> Identity {
         let now = clock.now()
         let policy = configuration.policy
+        let identity: Identity
         let claims: JWTClaims
-        if let hit = verified.withLock({ $0.lookup(token) }), keys.key(for: hit.keyID) != nil {
+        // A cache hit counts only while the very key that verified it is still published.
+        if let hit = verified.withLock({ $0.lookup(token) }), keys.key(for: hit.key.keyID)?.jwk == hit.key.jwk {
             claims = hit.claims
+            identity = hit.identity
             try policy.validateTimes(claims, now: now)
         } else {
             let parsed = try JWT.parse(token, maximumBytes: policy.maximumTokenBytes)
@@ -61,12 +64,13 @@ public final class TokenVerifier: Sendable {
             try JWT.checkSignature(parsed, key: key)
             claims = try parsed.claims()
             try policy.validate(claims, now: now)
-            verified.withLock { $0.insert(token, VerifiedTokenCache.Entry(claims: claims, keyID: key.keyID)) }
+            identity = try Identity(claims: claims)
+            verified.withLock { $0.insert(token, VerifiedTokenCache.Entry(claims: claims, identity: identity, key: key)) }
         }
         if revocations.withLock({ $0.isRevoked(claims, now: now) }) {
             throw SecurityError(.revoked, "the session of this token was revoked")
         }
-        return try Identity(claims: claims)
+        return identity
     }
 
     /// Applies a pushed revocation; effective for the very next verification.
@@ -95,7 +99,8 @@ public final class TokenVerifier: Sendable {
 struct VerifiedTokenCache: Sendable {
     struct Entry: Sendable {
         let claims: JWTClaims
-        let keyID: String
+        let identity: Identity
+        let key: VerificationKey
     }
 
     let capacity: Int
