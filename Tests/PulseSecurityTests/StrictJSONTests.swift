@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import PulseSecurity
 
@@ -54,5 +55,37 @@ import Testing
         expectError(.malformedToken) { _ = try JWTClaims(strictJSON: Array(#"{"exp":-1}"#.utf8)) }
         expectError(.malformedToken) { _ = try JWTClaims(strictJSON: Array(#"{"exp":1e20}"#.utf8)) }
         #expect(try JWTClaims(strictJSON: Array(#"{"exp":1700000000.9}"#.utf8)).expiresAt == 1_700_000_000)
+    }
+}
+
+@Suite struct JSONWriterTests {
+    static let awkward = ["plain", "quote\" backslash\\ slash/", "ctl\u{0}\u{1}\u{1F}\n\r\t", "é中😀", ""]
+
+    @Test(arguments: awkward)
+    func claimsRoundTripThroughOurReaderAndFoundation(text: String) throws {
+        var claims = accessClaims()
+        claims.subject = text
+        claims.roles = [text, "x"]
+        claims.email = text
+        claims.emailVerified = false
+        claims.audience = ["a", text]
+        let bytes = claims.jsonBytes()
+        #expect(try JWTClaims(strictJSON: bytes) == claims)
+        // An independent parser reads the same values.
+        let object = try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any]
+        #expect(object?["sub"] as? String == text)
+        #expect(object?["roles"] as? [String] == [text, "x"])
+        #expect(object?["email_verified"] as? Bool == false)
+        // And agrees with the Encodable form.
+        #expect(try JWTClaims(strictJSON: Array(payloadJSON(claims).utf8)) == claims)
+    }
+
+    @Test func singleAudienceIsAStringAndHeaderIsCompact() throws {
+        var claims = JWTClaims(issuer: "i", audience: ["only"], expiresAt: 5)
+        #expect(String(decoding: claims.jsonBytes(), as: UTF8.self) == #"{"iss":"i","aud":"only","exp":5}"#)
+        claims.audience = []
+        #expect(String(decoding: claims.jsonBytes(), as: UTF8.self) == #"{"iss":"i","aud":[],"exp":5}"#)
+        #expect(String(decoding: JWTHeader(alg: "EdDSA", kid: "k", typ: "at+jwt").jsonBytes(), as: UTF8.self)
+            == #"{"alg":"EdDSA","kid":"k","typ":"at+jwt"}"#)
     }
 }

@@ -12,17 +12,7 @@ public enum JWT {
     /// Signs `claims` with `key` (EdDSA), putting the key's `kid` in the header.
     public static func sign(_ claims: JWTClaims, with key: Ed25519SigningKey, type: String = accessTokenType) throws(SecurityError) -> String {
         let header = JWTHeader(alg: JWSAlgorithm.edDSA.rawValue, kid: key.keyID, typ: type)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
-        let headerJSON: Data
-        let payloadJSON: Data
-        do {
-            headerJSON = try encoder.encode(header)
-            payloadJSON = try encoder.encode(claims)
-        } catch {
-            throw SecurityError(.invalidInput, "claims could not be encoded")
-        }
-        let signingInput = Base64URL.encode(headerJSON) + "." + Base64URL.encode(payloadJSON)
+        let signingInput = Base64URL.encode(header.jsonBytes()) + "." + Base64URL.encode(claims.jsonBytes())
         let signature = try key.sign(Array(signingInput.utf8))
         return signingInput + "." + Base64URL.encode(signature)
     }
