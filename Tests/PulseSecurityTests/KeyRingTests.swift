@@ -102,5 +102,10 @@ import Testing
             return await group.reduce(into: [Bool]()) { $0.append($1) }
         }
         #expect(results.count == 64 && results.allSatisfy { $0 })
+        let signatures = await withTaskGroup(of: [UInt8].self) { group in
+            for _ in 0..<32 { group.addTask { (try? key.sign(message)) ?? [] } }
+            return await group.reduce(into: [[UInt8]]()) { $0.append($1) }
+        }
+        #expect(signatures.allSatisfy { $0 == good })  // Ed25519 is deterministic
     }
 }

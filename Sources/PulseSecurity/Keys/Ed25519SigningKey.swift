@@ -52,7 +52,7 @@ public struct Ed25519SigningKey: Sendable {
     public func sign(_ message: [UInt8]) throws(SecurityError) -> [UInt8] {
         let pkey = self.pkey
         return try message.withUnsafeBufferPointer { buf throws(SecurityError) in
-            try pkey.sign(message: UnsafeRawBufferPointer(buf), sha256: false)
+            try pkey.signEdDSA(message: UnsafeRawBufferPointer(buf))
         }
     }
 }

@@ -5,59 +5,89 @@ import Synchronization
 /// sign/verify operations on a shared EVP_PKEY, hence `@unchecked Sendable`.
 package final class PKey: @unchecked Sendable {
     package let pointer: OpaquePointer
-    /// Initialised pure-EdDSA verify contexts, reused: in OpenSSL 3.0 EVP_DigestVerifyInit
-    /// (provider fetch, context setup) costs about a third of an Ed25519 verification, and
-    /// a one-shot EdDSA EVP_DigestVerify leaves the context reusable.
-    private let edVerifyContexts = Mutex(ContextPool())
+    /// Initialised pure-EdDSA sign and verify contexts, reused: in OpenSSL 3.0
+    /// EVP_DigestSignInit/VerifyInit (provider fetch, context setup) cost about a third of an
+    /// Ed25519 operation, and one-shot EdDSA EVP_DigestSign/Verify leave the context reusable.
+    private let pools = Mutex(ContextPools())
     private static let poolLimit = 16
 
-    private struct ContextPool {
-        var free: [Context] = []
+    private struct ContextPools {
+        var sign: [Context] = []
+        var verify: [Context] = []
+
+        mutating func pop(sign isSign: Bool) -> Context? { isSign ? sign.popLast() : verify.popLast() }
+
+        mutating func push(_ ctx: Context, sign isSign: Bool) -> Bool {
+            guard (isSign ? sign.count : verify.count) < PKey.poolLimit else { return false }
+            if isSign { sign.append(ctx) } else { verify.append(ctx) }
+            return true
+        }
     }
 
-    /// A verify context; only ever used by the one caller that popped it from the pool.
+    /// A context; only ever used by the one caller that popped it from the pool.
     private struct Context: @unchecked Sendable {
         let pointer: OpaquePointer
     }
 
     package init(_ pointer: OpaquePointer) { self.pointer = pointer }
     deinit {
-        edVerifyContexts.withLock { pool in
-            for ctx in pool.free { EVP_MD_CTX_free(ctx.pointer) }
-            pool.free.removeAll()
+        pools.withLock { p in
+            for ctx in p.sign + p.verify { EVP_MD_CTX_free(ctx.pointer) }
+            p = ContextPools()
         }
         EVP_PKEY_free(pointer)
     }
 
-    /// Pure EdDSA verification through a pooled context. A context is returned to the pool
-    /// only after a clean yes/no answer; after any error it is freed.
-    package func verifyEdDSA(signature: UnsafeRawBufferPointer, message: UnsafeRawBufferPointer) -> Bool {
-        var ctx = edVerifyContexts.withLock { $0.free.popLast() }?.pointer
+    /// Runs `body` with a pooled EdDSA context (created and initialised on demand). The
+    /// context goes back to the pool only when `body` reports a clean outcome; after any
+    /// OpenSSL error it is freed.
+    private func withEdDSAContext<R>(sign: Bool, _ body: (OpaquePointer) -> (R, clean: Bool)) -> R? {
+        var ctx = pools.withLock { $0.pop(sign: sign) }?.pointer
         if ctx == nil {
-            guard let fresh = EVP_MD_CTX_new() else { return false }
-            guard EVP_DigestVerifyInit(fresh, nil, nil, nil, pointer) == 1 else {
+            guard let fresh = EVP_MD_CTX_new() else { return nil }
+            let ok = sign ? EVP_DigestSignInit(fresh, nil, nil, nil, pointer) : EVP_DigestVerifyInit(fresh, nil, nil, nil, pointer)
+            guard ok == 1 else {
                 EVP_MD_CTX_free(fresh)
                 ERR_clear_error()
-                return false
+                return nil
             }
             ctx = fresh
         }
-        guard let ctx else { return false }
-        let result = EVP_DigestVerify(
-            ctx, signature.bindMemory(to: UInt8.self).baseAddress, signature.count,
-            message.bindMemory(to: UInt8.self).baseAddress, message.count)
-        if result == 1 || result == 0 {
-            let kept = edVerifyContexts.withLock { pool -> Bool in
-                guard pool.free.count < Self.poolLimit else { return false }
-                pool.free.append(Context(pointer: ctx))
-                return true
-            }
-            if !kept { EVP_MD_CTX_free(ctx) }
-        } else {
-            EVP_MD_CTX_free(ctx)
+        guard let ctx else { return nil }
+        let (result, clean) = body(ctx)
+        let kept = clean && pools.withLock { $0.push(Context(pointer: ctx), sign: sign) }
+        if !kept { EVP_MD_CTX_free(ctx) }
+        return result
+    }
+
+    /// Pure EdDSA verification through a pooled context.
+    package func verifyEdDSA(signature: UnsafeRawBufferPointer, message: UnsafeRawBufferPointer) -> Bool {
+        let ok = withEdDSAContext(sign: false) { ctx in
+            let result = EVP_DigestVerify(
+                ctx, signature.bindMemory(to: UInt8.self).baseAddress, signature.count,
+                message.bindMemory(to: UInt8.self).baseAddress, message.count)
+            if result != 1 { ERR_clear_error() }
+            return (result == 1, result == 1 || result == 0)
         }
-        if result != 1 { ERR_clear_error() }
-        return result == 1
+        return ok ?? false
+    }
+
+    /// Pure EdDSA signing (64-byte signature) through a pooled context.
+    package func signEdDSA(message: UnsafeRawBufferPointer) throws(SecurityError) -> [UInt8] {
+        let signature: [UInt8]? = withEdDSAContext(sign: true) { ctx in
+            var sig = [UInt8](repeating: 0, count: 64)
+            var length = 64
+            let ok = sig.withUnsafeMutableBufferPointer {
+                EVP_DigestSign(ctx, $0.baseAddress, &length, message.bindMemory(to: UInt8.self).baseAddress, message.count)
+            }
+            guard ok == 1, length == 64 else {
+                ERR_clear_error()
+                return (nil, false)
+            }
+            return (sig, true)
+        } ?? nil
+        guard let signature else { throw SecurityError(.cryptoFailure, "signing failed") }
+        return signature
     }
 
     /// Parses a DER SubjectPublicKeyInfo (RSA, EC, Ed25519).
@@ -90,26 +120,5 @@ package final class PKey: @unchecked Sendable {
             message.bindMemory(to: UInt8.self).baseAddress, message.count)
         if result != 1 { ERR_clear_error() }
         return result == 1
-    }
-
-    /// One-shot sign (pure EdDSA when `sha256` is false).
-    package func sign(message: UnsafeRawBufferPointer, sha256: Bool) throws(SecurityError) -> [UInt8] {
-        guard let ctx = EVP_MD_CTX_new() else { throw SecurityError(.cryptoFailure, "digest context allocation failed") }
-        defer { EVP_MD_CTX_free(ctx) }
-        let msg = message.bindMemory(to: UInt8.self).baseAddress
-        var length = 0
-        guard EVP_DigestSignInit(ctx, nil, sha256 ? EVP_sha256() : nil, nil, pointer) == 1,
-            EVP_DigestSign(ctx, nil, &length, msg, message.count) == 1
-        else {
-            ERR_clear_error()
-            throw SecurityError(.cryptoFailure, "signing failed")
-        }
-        var signature = [UInt8](repeating: 0, count: length)
-        let ok = signature.withUnsafeMutableBufferPointer { EVP_DigestSign(ctx, $0.baseAddress, &length, msg, message.count) }
-        guard ok == 1 else {
-            ERR_clear_error()
-            throw SecurityError(.cryptoFailure, "signing failed")
-        }
-        return Array(signature[0..<length])
     }
 }
