@@ -208,3 +208,37 @@ final class ManualFlag: @unchecked Sendable {
         for event in events { #expect(try RevocationEvent(payload: event.payload) == event) }
     }
 }
+
+@Suite struct AccessTokenIssuerTests {
+    @Test func issuedTokensVerifyEndToEnd() async throws {
+        var ring = SigningKeyRing(maximumTokenLifetime: 900)
+        ring.rotate(now: epoch)
+        let issuer = try AccessTokenIssuer(issuer: testIssuer, audience: [testAudience])
+        let (token, claims) = try issuer.issue(subject: "u-1", clientID: "c-1", roles: ["viewer", "admin"], permissions: ["b", "a"],
+            sessionID: "s-1", ring: ring, now: epoch)
+        #expect(claims.expiresAt == Int64(epoch.timeIntervalSince1970) + 900)
+        #expect(claims.roles == ["admin", "viewer"])
+        #expect((claims.tokenID ?? "").count == 22)
+        let verifier = TokenVerifier(configuration: TokenVerifierConfiguration(policy: testPolicy()),
+            keySource: InMemoryJWKSSource(ring.jwks(now: epoch)), clock: ManualWallClock(epoch.addingTimeInterval(1)))
+        let identity = try await verifier.verify(token)
+        #expect(identity.subject == "u-1" && identity.clientID == "c-1" && identity.sessionID == "s-1" && identity.kind == .user)
+        let (saToken, _) = try issuer.issue(subject: "sa-1", clientID: "c-1", roles: [], permissions: ["etl:run"], sessionID: nil,
+            kind: .serviceAccount, ring: ring, now: epoch)
+        #expect(try await verifier.verify(saToken).kind == .serviceAccount)
+    }
+
+    @Test func refusesBadConfigurationAndInput() throws {
+        expectError(.invalidInput) { _ = try AccessTokenIssuer(issuer: testIssuer, audience: [testAudience], lifetime: 86_400) }
+        expectError(.invalidInput) { _ = try AccessTokenIssuer(issuer: "", audience: [testAudience]) }
+        let issuer = try AccessTokenIssuer(issuer: testIssuer, audience: [testAudience])
+        expectError(.invalidKey) {
+            _ = try issuer.issue(subject: "u", clientID: "c", roles: [], permissions: [], sessionID: nil,
+                ring: SigningKeyRing(maximumTokenLifetime: 900), now: epoch)
+        }
+        expectError(.invalidInput) {
+            _ = try issuer.issue(subject: "sa", clientID: "c", roles: [], permissions: [], sessionID: "s", kind: .serviceAccount,
+                key: Ed25519SigningKey.generate(), now: epoch)
+        }
+    }
+}

@@ -44,7 +44,7 @@ public enum Base64URL {
     }
 
     /// Decodes a slice of UTF-8 bytes (used by the JWT parser without copying).
-    public static func decode(_ input: UnsafeBufferPointer<UInt8>) throws(SecurityError) -> [UInt8] {
+    package static func decode(_ input: UnsafeBufferPointer<UInt8>) throws(SecurityError) -> [UInt8] {
         let invalid = SecurityError(.invalidInput, "invalid base64url encoding")
         if input.count % 4 == 1 { throw invalid }
         var out = [UInt8]()
