@@ -107,6 +107,14 @@ final class ManualFlag: @unchecked Sendable {
         #expect(verifier.revocationCount == 1)
     }
 
+    @Test func startupSnapshotOfRevocationsApplies() async throws {
+        let verifier = makeVerifier()
+        verifier.apply(contentsOf: [RevocationEvent.session(id: "sess-1", until: epoch.addingTimeInterval(900)),
+            .session(id: "sess-2", until: epoch.addingTimeInterval(900))])
+        await expectError(.revoked) { _ = try await verifier.verify(try JWT.sign(accessClaims(sid: "sess-2"), with: ring.activeKey!)) }
+        _ = try await verifier.verify(try JWT.sign(accessClaims(sid: "sess-3"), with: ring.activeKey!))
+    }
+
     @Test func revocationsExpireSoTheSetStaysBounded() async throws {
         let verifier = makeVerifier()
         for i in 0..<100 { verifier.apply(.session(id: "s\(i)", until: epoch.addingTimeInterval(900))) }

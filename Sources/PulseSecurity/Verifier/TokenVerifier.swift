@@ -78,6 +78,12 @@ public final class TokenVerifier: Sendable {
         revocations.withLock { $0.apply(event) }
     }
 
+    /// Applies many events at once, e.g. the still-valid revocations loaded from the database
+    /// at startup (pushes sent before this process listened are not lost).
+    public func apply(contentsOf events: some Sequence<RevocationEvent>) {
+        revocations.withLock { list in for event in events { list.apply(event) } }
+    }
+
     /// Applies a raw NOTIFY payload (see `RevocationEvent.init(payload:)`).
     public func apply(payload: String) throws(SecurityError) {
         apply(try RevocationEvent(payload: payload))
