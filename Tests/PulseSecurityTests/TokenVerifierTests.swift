@@ -190,6 +190,12 @@ final class ManualFlag: @unchecked Sendable {
         expectError(.permissionDenied) { try identity.require(allOf: ["dora:read", "users:write"]) }
     }
 
+    @Test func oversizedTokenIsRejectedBeforeAnyWork() async throws {
+        let verifier = makeVerifier()
+        await expectError(.tokenTooLarge) { _ = try await verifier.verify(String(repeating: "a.", count: 500_000)) }
+        #expect(source.fetchCount == 0)
+    }
+
     @Test func unknownPrincipalTypeIsRejected() async throws {
         var claims = accessClaims()
         claims.principal = "root"

@@ -51,6 +51,10 @@ public final class TokenVerifier: Sendable {
     public func verifyWithCachedKeys(_ token: String) throws(SecurityError) -> Identity {
         let now = clock.now()
         let policy = configuration.policy
+        // Bound the work (hashing for the cache lookup included) before anything else.
+        guard token.utf8.count <= policy.maximumTokenBytes else {
+            throw SecurityError(.tokenTooLarge, "token exceeds the size limit")
+        }
         let identity: Identity
         let claims: JWTClaims
         // A cache hit counts only while the very key that verified it is still published.
