@@ -27,8 +27,13 @@ public enum JWT {
 
         /// Decodes the payload. Call only after the signature verified.
         public func claims() throws(SecurityError) -> JWTClaims {
+            let range = payloadRange
             let payload = try signingInput.withUnsafeBufferPointer { buf throws(SecurityError) in
-                try Base64URL.decode(UnsafeBufferPointer(rebasing: buf[payloadRange]))
+                do {
+                    return try Base64URL.decode(UnsafeBufferPointer(rebasing: buf[range]))
+                } catch {
+                    throw SecurityError(.malformedToken, "token payload is not base64url")
+                }
             }
             return try JWTClaims(strictJSON: payload)
         }
