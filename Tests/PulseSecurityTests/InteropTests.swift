@@ -69,6 +69,11 @@ import Testing
             #expect(signature.count == 256)
             #expect(vk.isValidSignature(signature, for: Array(input.utf8)))
             #expect(!vk.isValidSignature(signature, for: Array((input + "x").utf8)))
+            for badExponent in [[1], [2], [0, 1], [1, 0, 0]] as [[UInt8]] {
+                expectError(.invalidKey) {
+                    _ = try VerificationKey(jwk: JWK(kty: "RSA", kid: "e", n: Base64URL.encode(modulus), e: Base64URL.encode(badExponent)))
+                }
+            }
         }
     }
 

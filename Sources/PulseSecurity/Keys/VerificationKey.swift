@@ -37,6 +37,10 @@ public struct VerificationKey: Sendable {
             guard let n = jwk.n, let e = jwk.e, let modulus = try? Base64URL.decode(n),
                 let exponent = try? Base64URL.decode(e), !exponent.isEmpty, exponent.count <= 8
             else { throw SecurityError(.invalidKey, "RSA JWK n or e is invalid") }
+            // e = 1 would make every "signature" its own message representative; require an
+            // odd exponent ≥ 3 (in practice 65537).
+            let e64 = exponent.reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+            guard e64 >= 3, e64 & 1 == 1 else { throw SecurityError(.invalidKey, "RSA public exponent is unacceptable") }
             algorithm = .rs256
             der = DER.rsaSPKI(modulus: modulus, exponent: exponent)
         case ("EC", "P-256"):
