@@ -1,1 +1,0 @@
-// PulseSecurity: module folder. See docs/architecture.md for what lives here.

@@ -1,4 +1,0 @@
-import Testing
-@testable import PulseSecurity
-
-@Test func moduleLinks() {}
