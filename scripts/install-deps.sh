@@ -5,7 +5,7 @@
 set -euo pipefail
 
 need_apt=()
-for pkg in libpq-dev libssl-dev zlib1g-dev pkg-config postgresql-15 postgresql-client-15; do
+for pkg in libpq-dev libssl-dev openssl zlib1g-dev pkg-config postgresql-15 postgresql-client-15; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
 done
 if [ "${#need_apt[@]}" -gt 0 ]; then
