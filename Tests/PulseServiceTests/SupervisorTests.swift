@@ -16,13 +16,13 @@ func waitStatusDecoding(status: Int32, expected: ChildExit) {
 }
 
 /// Polls `condition` every 50 ms for up to `seconds`.
-func eventually(_ seconds: Double = 10, _ condition: () throws -> Bool) async rethrows -> Bool {
+func eventually(_ seconds: Double = 10, _ condition: () async throws -> Bool) async rethrows -> Bool {
     let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
     while ContinuousClock.now < deadline {
-        if try condition() { return true }
+        if try await condition() { return true }
         try? await Task.sleep(for: .milliseconds(50))
     }
-    return try condition()
+    return try await condition()
 }
 
 @Test func supervisorRestartsCrashedChildrenAndStopsAll() async throws {
