@@ -59,7 +59,21 @@ enum ResponseHead {
     }
 }
 
-/// The IMF-fixdate for the `Date` header, recomputed at most once a second per loop.
+/// HTTP dates (IMF-fixdate, RFC 9110 §5.6.7).
+enum HTTPDate {
+    static func format(_ seconds: Int) -> String {
+        var t = seconds
+        var parts = tm()
+        gmtime_r(&t, &parts)
+        let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        func two(_ v: Int32) -> String { v < 10 ? "0\(v)" : "\(v)" }
+        return "\(days[Int(parts.tm_wday)]), \(two(parts.tm_mday)) \(months[Int(parts.tm_mon)]) \(parts.tm_year + 1900) "
+            + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)) GMT"
+    }
+}
+
+/// The `Date` header value, recomputed at most once a second per loop.
 final class DateCache {
     private var second = 0
     private(set) var value = ""
@@ -68,14 +82,7 @@ final class DateCache {
         let now = time(nil)
         if now != second {
             second = now
-            var t = now
-            var parts = tm()
-            gmtime_r(&t, &parts)
-            let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
-            let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-            func two(_ v: Int32) -> String { v < 10 ? "0\(v)" : "\(v)" }
-            value = "\(days[Int(parts.tm_wday)]), \(two(parts.tm_mday)) \(months[Int(parts.tm_mon)]) \(parts.tm_year + 1900) "
-                + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)) GMT"
+            value = HTTPDate.format(now)
         }
         return value
     }
