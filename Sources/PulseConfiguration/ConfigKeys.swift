@@ -15,6 +15,8 @@ public enum ConfigKeys {
                   "ANSI colour: `auto` colours only when stdout is a terminal and `NO_COLOR` is unset."),
         ConfigKey("log.client_dir", .string, default: .string(""),
                   "Folder for per-client log files (`<client>.log`); empty turns them off."),
+        ConfigKey("log.access", .bool, default: .bool(true),
+                  "Write one `[HTTP] Request` line per request (method, path, status, duration, bytes, request id)."),
         ConfigKey("database.primary_url", .string, default: .string("postgresql://pulse@127.0.0.1:5432/pulse"),
                   "libpq connection URI of the primary (writes, read-your-writes)."),
         ConfigKey("database.replica_url", .string, default: .string("postgresql://pulse@127.0.0.1:5433/pulse"),

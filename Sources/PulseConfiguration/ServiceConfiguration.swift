@@ -13,6 +13,8 @@ public struct ServiceConfiguration: Sendable, Equatable {
     public var logColor: String
     /// Folder for per-client log files, nil for none.
     public var clientLogDirectory: String?
+    /// Whether every request gets an `[HTTP] Request` access line.
+    public var accessLog: Bool
     /// Local data folder.
     public var dataDirectory: String
     /// libpq URI of the primary.
@@ -27,7 +29,7 @@ public struct ServiceConfiguration: Sendable, Equatable {
     /// Creates a configuration from literals; every parameter but `service` has the documented default.
     public init(
         service: ServiceName, host: String = "127.0.0.1", port: Int? = nil, logLevel: String = "info",
-        logColor: String = "auto", clientLogDirectory: String? = nil, dataDirectory: String = ".pulse/data",
+        logColor: String = "auto", clientLogDirectory: String? = nil, accessLog: Bool = true, dataDirectory: String = ".pulse/data",
         databasePrimaryURL: String = "postgresql://pulse@127.0.0.1:5432/pulse",
         databaseReplicaURL: String? = "postgresql://pulse@127.0.0.1:5433/pulse",
         maxConnections: Int = 10_000, shutdownTimeout: Double = 4
@@ -38,6 +40,7 @@ public struct ServiceConfiguration: Sendable, Equatable {
         self.logLevel = logLevel
         self.logColor = logColor
         self.clientLogDirectory = clientLogDirectory
+        self.accessLog = accessLog
         self.dataDirectory = dataDirectory
         self.databasePrimaryURL = databasePrimaryURL
         self.databaseReplicaURL = databaseReplicaURL
@@ -58,6 +61,7 @@ public struct ServiceConfiguration: Sendable, Equatable {
             logLevel: ownLevel.isEmpty ? snapshot.string("log.level") : ownLevel,
             logColor: snapshot.string("log.color"),
             clientLogDirectory: clientDir.isEmpty ? nil : clientDir,
+            accessLog: snapshot.bool("log.access"),
             dataDirectory: snapshot.string("paths.data_dir"),
             databasePrimaryURL: snapshot.string("database.primary_url"),
             databaseReplicaURL: replica.isEmpty ? nil : replica,

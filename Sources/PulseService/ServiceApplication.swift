@@ -51,8 +51,18 @@ public final class ServiceApplication: Sendable {
             configuration: HTTPServerConfiguration(
                 host: c.host, port: c.port, maxConnections: c.maxConnections,
                 shutdownDeadline: .milliseconds(Int(c.shutdownTimeout * 1000))),
-            responder: router, logger: logger.with(category: .http),
+            responder: Self.outerMiddleware(router: router, logger: logger, accessLog: c.accessLog),
+            logger: logger.with(category: .http),
             observer: HTTPMetricsObserver(registry: definition.metrics))
+    }
+
+    /// Request ids, then one `[HTTP] Request` access line per request (unless turned off), then
+    /// gzip for clients that accept it, around the service's router and its own middleware.
+    private static func outerMiddleware(router: Router, logger: Logger, accessLog: Bool) -> any HTTPResponder {
+        var middleware: [any Middleware] = [RequestIDMiddleware()]
+        if accessLog { middleware.append(AccessLogMiddleware(logger: logger.with(category: .http))) }
+        middleware.append(GzipMiddleware())
+        return MiddlewareChain(middleware, responder: router)
     }
 
     static let encoder: JSONEncoder = {

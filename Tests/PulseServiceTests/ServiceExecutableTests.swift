@@ -25,6 +25,7 @@ func executableServesStandardEndpointsAndStopsOnSIGTERM(service: ServiceName) as
         let health = try client.request("GET", "/health")
         #expect(health.status == 200)
         #expect(health.bodyText.contains("\"service\":\"\(service.rawValue)\""))
+        #expect(health.header("X-Request-ID") != nil)
         #expect(try client.request("GET", "/ready").status == 200)
         let metrics = try client.request("GET", "/metrics")
         #expect(metrics.status == 200)
@@ -60,6 +61,8 @@ func executableServesStandardEndpointsAndStopsOnSIGTERM(service: ServiceName) as
     #expect(text.contains("[info] ["), "log lines in the seed format")
     #expect(!text.contains("\u{1B}["), "no colour when stdout is a file")
     #expect(text.contains(" Service stopped [pulse.\(service.rawValue)]"))
+    let access = text.split(separator: "\n").first { $0.contains(" [info] [HTTP] Request [pulse.\(service.rawValue)]") && $0.contains("http.path=/health") }
+    #expect(access?.contains("http.status=200") == true && access?.contains("http.request_id=") == true, "access line for /health")
 }
 
 @Test func badConfigurationExitsWith78AndNamesTheKey() async throws {
