@@ -26,20 +26,25 @@ func freePort() -> Int {
     return Int(UInt16(bigEndian: address.sin_port))
 }
 
-/// Runs a command to completion and returns its exit status and standard output.
+/// Runs a command to completion and returns its exit status and its stdout+stderr.
+/// Uses posix_spawn + waitpid on the child's own pid (via `ChildProcess`), not Foundation's
+/// `Process`, whose SIGCHLD-driven reaping missed exits here and hung `waitUntilExit`.
 @discardableResult
 func runCommand(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, output: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    let outputFile = FileManager.default.temporaryDirectory.appendingPathComponent("pulse-cmd-\(UUID().uuidString).out").path
+    defer { unlink(outputFile) }
+    let pid = try ChildProcess.spawn(ChildSpec(name: "command", executable: executable, arguments: arguments,
+                                               environment: environment, logFile: outputFile))
+    var exit: ChildExit?
+    while exit == nil {
+        exit = ChildProcess.reap(pid)
+        if exit == nil { usleep(10_000) }
+    }
+    let output = (try? String(contentsOfFile: outputFile, encoding: .utf8)) ?? ""
+    switch exit! {
+    case .exited(let code): return (code, output)
+    case .signalled(let signal): return (128 + signal, output)
+    }
 }
 
 /// Waits for `pid` to exit (reaping it) for up to `seconds`; nil on timeout.

@@ -85,3 +85,24 @@ private struct StatusRow: Decodable {
     let upLog = try String(contentsOfFile: dir.path + "/up.log", encoding: .utf8)
     #expect(upLog.contains("[warning] [ORCH] Service exited; restarting [pulse.supervisor]"))
 }
+
+/// `pulse up --detach` returns once every service is healthy and leaves the supervisor running
+/// in the background; `pulse down` stops it.
+@Test func pulseUpDetachReturnsWhenHealthy() async throws {
+    let dir = TemporaryDirectory("pulse-detach")
+    defer { dir.remove() }
+    var toml = "[paths]\nstate_dir = \"\(dir.path)/state\"\n"
+    for service in ServiceName.allCases { toml += "[\(service.rawValue)]\nport = \(freePort())\n" }
+    let config = dir.write("pulse.toml", toml)
+    let pulse = buildDirectory + "/pulse"
+    let up = try await blocking { try runCommand(pulse, ["up", "--detach", "--config", config]) }
+    defer { _ = try? runCommand(pulse, ["down", "--config", config]) }
+    #expect(up.status == 0, "\(up.output)")
+    #expect(up.output.contains("running in the background"))
+    let state = try #require(try SupervisorState.read(from: dir.path + "/state"))
+    #expect(ChildProcess.isAlive(state.supervisorPID))
+    #expect(try await blocking { try runCommand(pulse, ["status", "--config", config]) }.status == 0)
+    #expect(try await blocking { try runCommand(pulse, ["down", "--config", config]) }.status == 0)
+    #expect(!ChildProcess.isAlive(state.supervisorPID))
+    #expect(!state.services.compactMap(\.pid).contains(where: ChildProcess.isAlive))
+}

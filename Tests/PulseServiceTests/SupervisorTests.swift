@@ -62,3 +62,17 @@ func eventually(_ seconds: Double = 10, _ condition: () async throws -> Bool) as
     #expect(state()?.status == "stopped")
     #expect(state()?.services.allSatisfy { $0.pid == nil } == true)
 }
+
+@Test func childrenDoNotInheritStrayDescriptors() async throws {
+    let dir = TemporaryDirectory("pulse-fds")
+    defer { dir.remove() }
+    // A descriptor without O_CLOEXEC at a fixed high number, as a careless library might leave.
+    let leaked = dup2(open("/dev/null", O_RDONLY), 200)
+    try #require(leaked == 200)
+    defer { close(leaked) }
+    let log = dir.path + "/fds.log"
+    let pid = try ChildProcess.spawn(ChildSpec(
+        name: "fds", executable: "/bin/sh", arguments: ["-c", "readlink /proc/self/fd/200 || echo closed"], logFile: log))
+    #expect(await waitForExit(pid, seconds: 10) == .exited(0))
+    #expect(try String(contentsOfFile: log, encoding: .utf8) == "closed\n")
+}
