@@ -12,7 +12,7 @@ public enum HealthProbe {
         public var body: String
     }
 
-    /// Fetches `path` from `host:port` (IPv4 literal; `0.0.0.0` probes 127.0.0.1).
+    /// Fetches `path` from `host:port` (an IPv4 literal; `0.0.0.0`, `::` and `localhost` probe 127.0.0.1).
     /// - Returns: nil when the service cannot be reached or does not answer HTTP in time.
     public static func get(host: String, port: Int, path: String = "/health", timeout: Double = 1) -> Response? {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
@@ -24,7 +24,9 @@ public enum HealthProbe {
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
-        guard inet_pton(AF_INET, host == "0.0.0.0" ? "127.0.0.1" : host, &address.sin_addr) == 1 else { return nil }
+        // A wildcard or local name is probed on IPv4 loopback (dual-stack "::" accepts it too).
+        let target = ["0.0.0.0", "::", "localhost", ""].contains(host) ? "127.0.0.1" : host
+        guard inet_pton(AF_INET, target, &address.sin_addr) == 1 else { return nil }
         let connected = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
                 connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
@@ -47,27 +49,28 @@ public enum HealthProbe {
     }
 
     static func parse(_ bytes: [UInt8]) -> Response? {
-        let text = String(decoding: bytes, as: UTF8.self)
-        guard text.hasPrefix("HTTP/1."), let headEnd = text.firstRange(of: "\r\n\r\n") else { return nil }
-        let statusLine = text[..<(text.firstRange(of: "\r\n")?.lowerBound ?? headEnd.lowerBound)]
+        let crlf: [UInt8] = [0x0D, 0x0A]
+        guard bytes.starts(with: Array("HTTP/1.".utf8)), let headEnd = bytes.firstRange(of: crlf + crlf),
+              let lineEnd = bytes.firstRange(of: crlf) else { return nil }
+        let statusLine = String(decoding: bytes[..<lineEnd.lowerBound], as: UTF8.self)
         let parts = statusLine.split(separator: " ")
         guard parts.count >= 2, let status = Int(parts[1]) else { return nil }
-        let head = text[..<headEnd.lowerBound].lowercased()
-        var body = String(text[headEnd.upperBound...])
+        let head = String(decoding: bytes[..<headEnd.lowerBound], as: UTF8.self).lowercased()
+        var body = Array(bytes[headEnd.upperBound...])
         if head.contains("transfer-encoding: chunked") { body = dechunk(body) }
-        return Response(status: status, body: body)
+        return Response(status: status, body: String(decoding: body, as: UTF8.self))
     }
 
-    private static func dechunk(_ body: String) -> String {
-        var out = ""
-        var rest = Substring(body)
-        while let lineEnd = rest.firstRange(of: "\r\n"),
-              let size = Int(rest[..<lineEnd.lowerBound].split(separator: ";").first ?? "", radix: 16), size > 0 {
-            let start = lineEnd.upperBound
-            let utf8 = rest.utf8
-            guard let end = utf8.index(start, offsetBy: size, limitedBy: utf8.endIndex) else { break }
-            out += rest[start..<end]
-            rest = rest[end...].dropFirst(2)
+    /// Joins the chunks of a chunked body (extensions ignored, stops at the last chunk or bad framing).
+    private static func dechunk(_ body: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        var rest = body[...]
+        while let lineEnd = rest.firstRange(of: [0x0D, 0x0A]) {
+            let sizeText = String(decoding: rest[..<lineEnd.lowerBound], as: UTF8.self)
+            guard let size = Int(sizeText.split(separator: ";").first ?? "", radix: 16), size > 0,
+                  lineEnd.upperBound + size <= rest.endIndex else { break }
+            out += rest[lineEnd.upperBound..<lineEnd.upperBound + size]
+            rest = rest[(lineEnd.upperBound + size)...].dropFirst(2)
         }
         return out
     }
