@@ -61,7 +61,7 @@ private func makeDefinition() -> ServiceDefinition {
     defer { Task { await app.shutdown() } }
     let client = try HTTPTestClient(port: port)
     let started = ContinuousClock.now
-    let response = try await blocking { try client.request("GET", "/ready") }
+    let response = try await client.request("GET", "/ready")
     #expect(ContinuousClock.now - started < .seconds(30), "a slow check (60 s) is cut off at its timeout")
     #expect(response.status == 503)
     struct Body: Decodable {
@@ -83,10 +83,10 @@ private func makeDefinition() -> ServiceDefinition {
     let app = ServiceApplication(definition: makeDefinition(), logger: quiet, environment: [:])
     let port = try app.start()
     let client = try HTTPTestClient(port: port)
-    for id in ["1", "2", "3"] { #expect(try await blocking { try client.request("GET", "/api/v1/items/\(id)") }.status == 200) }
-    #expect(try await blocking { try client.request("GET", "/nope") }.status == 404)
-    #expect(try await blocking { try client.request("POST", "/api/v1/items", body: Array("{}".utf8)) }.status == 201)
-    let parsed = try ExpositionParser(try await blocking { try client.request("GET", "/metrics") }.bodyText)
+    for id in ["1", "2", "3"] { #expect(try await client.request("GET", "/api/v1/items/\(id)").status == 200) }
+    #expect(try await client.request("GET", "/nope").status == 404)
+    #expect(try await client.request("POST", "/api/v1/items", body: Array("{}".utf8)).status == 201)
+    let parsed = try ExpositionParser(try await client.request("GET", "/metrics").bodyText)
     func value(_ name: String, _ labels: [String: String]) -> Double? {
         parsed.samples.first { $0.name == name && $0.labels == labels }?.value
     }

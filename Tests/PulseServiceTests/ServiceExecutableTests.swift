@@ -19,37 +19,34 @@ func executableServesStandardEndpointsAndStopsOnSIGTERM(service: ServiceName) as
     defer { if !stopped { kill(pid, SIGKILL); _ = ChildProcess.reap(pid) } }
     let port = try #require(await announcedPort(logFile: log), "no 'Service started' line in \(log)")
 
-    // The raw-socket client blocks, so it runs off the cooperative pool.
-    try await blocking {
-        let client = try HTTPTestClient(port: port)
-        let health = try client.request("GET", "/health")
-        #expect(health.status == 200)
-        #expect(health.bodyText.contains("\"service\":\"\(service.rawValue)\""))
-        #expect(health.header("X-Request-ID") != nil)
-        #expect(try client.request("GET", "/ready").status == 200)
-        let metrics = try client.request("GET", "/metrics")
-        #expect(metrics.status == 200)
-        #expect(metrics.header("Content-Type") == "text/plain; version=0.0.4; charset=utf-8")
-        let parsed = try ExpositionParser(metrics.bodyText)
-        #expect(parsed.samples.contains { $0.name == "pulse_http_requests_total" && $0.labels["route"] == "/health" && $0.labels["status"] == "200" })
-        #expect(parsed.types["pulse_http_request_duration_seconds"] == "histogram")
-        #expect(parsed.samples.contains { $0.name == "pulse_http_open_connections" && $0.value >= 1 })
-        #expect(parsed.types["pulse_websocket_sessions"] == "gauge")
-        let openapi = try client.request("GET", "/openapi.json")
-        #expect(openapi.status == 200)
-        let document = try JSONDecoder().decode(OpenAPIDocument.self, from: Data(openapi.body))
-        #expect(document.openapi == "3.1.0")
-        for path in ["/health", "/ready", "/metrics", "/openapi.json"] { #expect(document.paths[path]?["get"] != nil) }
-        // Every documented operation is answered by the live router (not 404/405).
-        for (path, operations) in document.paths {
-            for method in operations.keys {
-                let concrete = path.replacing(/\{[^}]+\}/, with: "x")
-                let response = try client.request(method.uppercased(), concrete)
-                #expect(response.status != 404 && response.status != 405, "\(method) \(path)")
-            }
+    let client = try HTTPTestClient(port: port)
+    let health = try await client.request("GET", "/health")
+    #expect(health.status == 200)
+    #expect(health.bodyText.contains("\"service\":\"\(service.rawValue)\""))
+    #expect(health.header("X-Request-ID") != nil)
+    #expect(try await client.request("GET", "/ready").status == 200)
+    let metrics = try await client.request("GET", "/metrics")
+    #expect(metrics.status == 200)
+    #expect(metrics.header("Content-Type") == "text/plain; version=0.0.4; charset=utf-8")
+    let parsed = try ExpositionParser(metrics.bodyText)
+    #expect(parsed.samples.contains { $0.name == "pulse_http_requests_total" && $0.labels["route"] == "/health" && $0.labels["status"] == "200" })
+    #expect(parsed.types["pulse_http_request_duration_seconds"] == "histogram")
+    #expect(parsed.samples.contains { $0.name == "pulse_http_open_connections" && $0.value >= 1 })
+    #expect(parsed.types["pulse_websocket_sessions"] == "gauge")
+    let openapi = try await client.request("GET", "/openapi.json")
+    #expect(openapi.status == 200)
+    let document = try JSONDecoder().decode(OpenAPIDocument.self, from: Data(openapi.body))
+    #expect(document.openapi == "3.1.0")
+    for path in ["/health", "/ready", "/metrics", "/openapi.json"] { #expect(document.paths[path]?["get"] != nil) }
+    // Every documented operation is answered by the live router (not 404/405).
+    for (path, operations) in document.paths {
+        for method in operations.keys {
+            let concrete = path.replacing(/\{[^}]+\}/, with: "x")
+            let response = try await client.request(method.uppercased(), concrete)
+            #expect(response.status != 404 && response.status != 405, "\(method) \(path)")
         }
-        client.socket.close()
     }
+    client.socket.close()
 
     let signalled = ContinuousClock.now
     kill(pid, SIGTERM)
