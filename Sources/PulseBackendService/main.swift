@@ -1,4 +1,5 @@
 import PulseCore
 
-// Composition root: filled in by the platform work (issue 2).
-print("PulseBackendService")
+// Composition root of the backend service: configuration, logging and lifecycle come from
+// ServiceMain; the service's own routes and readiness checks are added in the closure.
+await ServiceMain.run(.backend)

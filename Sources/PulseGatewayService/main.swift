@@ -1,4 +1,5 @@
 import PulseCore
 
-// Composition root: filled in by the platform work (issue 2).
-print("PulseGatewayService")
+// Composition root of the gateway service: configuration, logging and lifecycle come from
+// ServiceMain; the service's own routes and readiness checks are added in the closure.
+await ServiceMain.run(.gateway)

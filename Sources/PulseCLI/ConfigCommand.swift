@@ -1,0 +1,20 @@
+import ArgumentParser
+import PulseCore
+
+/// `pulse config`: the effective configuration, each key with its value and where it came from.
+struct ConfigCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "config", abstract: "Show the effective configuration and where each value came from.")
+
+    @OptionGroup var options: CommonOptions
+
+    func run() async throws {
+        let platform = try Platform(options: options)
+        for entry in platform.snapshot.entries {
+            print("\(entry.key) = \(entry.value)    # \(entry.origin)")
+        }
+        for name in platform.snapshot.unknownEnvironmentVariables {
+            print("# warning: \(name) is set but is not a Pulse setting")
+        }
+    }
+}

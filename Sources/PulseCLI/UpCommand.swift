@@ -1,0 +1,119 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import Logging
+import PulseCore
+
+/// `pulse up`: start the platform and supervise it.
+///
+/// By default it stays in the foreground: it logs to the terminal, restarts crashed services
+/// with exponential backoff, and on Ctrl-C or SIGTERM stops every service (SIGTERM, then
+/// SIGKILL after `supervisor.stop_timeout`) before exiting. `--detach` runs the same
+/// supervisor in the background (its own log in `<state_dir>/logs/supervisor.log`) and returns
+/// once every service answers `/health`.
+struct UpCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "up", abstract: "Start the five Pulse services and keep them running.")
+
+    @OptionGroup var options: CommonOptions
+
+    @Flag(help: "Supervise in the background and return once every service is healthy.")
+    var detach = false
+
+    @Option(help: "With --detach: seconds to wait for every service to become healthy.")
+    var waitTimeout: Double = 60
+
+    func run() async throws {
+        let platform = try Platform(options: options)
+        let logger = platform.makeLogger()
+        try FileManager.default.createDirectory(atPath: platform.logDirectory, withIntermediateDirectories: true)
+        if let state = try platform.readState(), state.status != "stopped", Platform.supervisorAlive(state) {
+            printError("pulse: already running (supervisor pid \(state.supervisorPID)); run `pulse down` first")
+            throw ExitCode.failure
+        }
+        let specs = try serviceSpecs(platform)
+        if detach {
+            try await runDetached(platform)
+            return
+        }
+
+        // Data layer (F-RUN): starting the embedded PostgreSQL primary and replica, applying the
+        // migrations and loading the demo client belong here, before any service starts. The
+        // data-layer library provides those calls and the lead wires them in; until then
+        // `pulse up` starts the services only, and each reports on /ready whether the
+        // database in `database.primary_url` is reachable.
+
+        let supervisor = ProcessSupervisor(
+            specs: specs,
+            backoff: RestartBackoff(initial: platform.supervisor.restartInitialDelay,
+                                    maximum: platform.supervisor.restartMaxDelay,
+                                    stableAfter: platform.supervisor.stableAfter),
+            stopTimeout: platform.supervisor.stopTimeout,
+            stateDirectory: platform.supervisor.stateDirectory, logger: logger)
+        let signals = [SIGINT, SIGTERM].map { signalNumber in
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+            source.setEventHandler { supervisor.requestStop() }
+            source.resume()
+            return source
+        }
+        logger.info("Supervisor started", metadata: [
+            "pid": "\(getpid())", "state": "\(platform.supervisor.stateDirectory)", "services": "\(specs.count)",
+        ])
+        await supervisor.run()
+        signals.forEach { $0.cancel() }
+        logger.info("Supervisor stopped")
+    }
+
+    /// One child per service, in dependency order: auth first (everyone verifies tokens with
+    /// it), the gateway last (it proxies to the others).
+    private func serviceSpecs(_ platform: Platform) throws -> [ChildSpec] {
+        let order: [ServiceName] = [.auth, .backend, .etl, .ai, .gateway]
+        return try order.map { name in
+            let service = platform.supervisor.services.first { $0.service == name }!
+            guard service.port != 0 else {
+                printError("pulse: \(name.rawValue).port is 0; `pulse up` needs fixed ports so `pulse status` can find them")
+                throw ExitCode(78)
+            }
+            let executable = platform.binaryDirectory + "/" + name.executableName
+            guard FileManager.default.isExecutableFile(atPath: executable) else {
+                printError("pulse: \(executable) not found; build it with `swift build` or set PULSE_BIN_DIR")
+                throw ExitCode.failure
+            }
+            return ChildSpec(
+                name: name.rawValue, executable: executable,
+                arguments: platform.configFiles.flatMap { ["--config", $0] }
+                    + ["--host", service.host, "--port", String(service.port)],
+                logFile: platform.logDirectory + "/\(name.rawValue).log", host: service.host, port: service.port)
+        }
+    }
+
+    /// Starts `pulse up` again in a new session and waits until all services are healthy.
+    private func runDetached(_ platform: Platform) async throws {
+        let exe = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
+        let spec = ChildSpec(name: "supervisor", executable: exe,
+                             arguments: ["up"] + platform.configFiles.flatMap { ["--config", $0] },
+                             environment: ["PULSE_LOG_COLOR": "never"],
+                             logFile: platform.logDirectory + "/supervisor.log")
+        let pid = try ChildProcess.spawn(spec, newSession: true)
+        let deadline = ContinuousClock.now + .milliseconds(Int(waitTimeout * 1000))
+        while ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(200))
+            if let exit = ChildProcess.reap(pid) {
+                printError("pulse: the supervisor exited (\(exit)); see \(spec.logFile)")
+                throw ExitCode.failure
+            }
+            guard let state = try? SupervisorState.read(from: platform.supervisor.stateDirectory),
+                  state.supervisorPID == pid else { continue }
+            let healthy = state.services.allSatisfy { service in
+                service.pid != nil && HealthProbe.get(host: service.host, port: service.port)?.status == 200
+            }
+            if healthy {
+                print("pulse: running in the background (supervisor pid \(pid)); `pulse status`, `pulse down`")
+                return
+            }
+        }
+        printError("pulse: services not healthy after \(waitTimeout) s; see \(platform.logDirectory) (still supervising; `pulse down` stops)")
+        throw ExitCode.failure
+    }
+}

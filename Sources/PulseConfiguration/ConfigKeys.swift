@@ -1,0 +1,62 @@
+/// Every key Pulse reads. `docs/configuration.md` lists exactly these (a test checks both ways);
+/// reading a key that is not here is a programming error.
+public enum ConfigKeys {
+    /// Log levels in swift-log's spelling.
+    public static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+
+    static let shared: [ConfigKey] = [
+        ConfigKey("paths.state_dir", .string, default: .string(".pulse"),
+                  "Where `pulse up` keeps its state file, pid and per-service logs (`<state_dir>/logs`)."),
+        ConfigKey("paths.data_dir", .string, default: .string(".pulse/data"),
+                  "Where services keep local data (vector snapshots, models, embedded PostgreSQL)."),
+        ConfigKey("log.level", .choice(logLevels), default: .string("info"),
+                  "Lowest level written, for every service unless `<service>.log_level` overrides it."),
+        ConfigKey("log.color", .choice(["auto", "always", "never"]), default: .string("auto"),
+                  "ANSI colour: `auto` colours only when stdout is a terminal and `NO_COLOR` is unset."),
+        ConfigKey("log.client_dir", .string, default: .string(""),
+                  "Folder for per-client log files (`<client>.log`); empty turns them off."),
+        ConfigKey("log.access", .bool, default: .bool(true),
+                  "Write one `[HTTP] Request` line per request (method, path, status, duration, bytes, request id)."),
+        ConfigKey("database.primary_url", .string, default: .string("postgresql://pulse@127.0.0.1:5432/pulse"),
+                  "libpq connection URI of the primary (writes, read-your-writes)."),
+        ConfigKey("database.replica_url", .string, default: .string("postgresql://pulse@127.0.0.1:5433/pulse"),
+                  "libpq connection URI of the replica (analytics reads); empty means use the primary."),
+        ConfigKey("http.max_connections", .integer(1...1_000_000), default: .integer(10_000),
+                  "Open connections per service; beyond it new connections get 503 and are closed."),
+        ConfigKey("http.shutdown_timeout", .float(0...60), default: .float(4),
+                  "Seconds in-flight requests may take to finish after SIGTERM before connections are closed."),
+        ConfigKey("supervisor.restart_initial_delay", .float(0.01...60), default: .float(0.5),
+                  "Seconds `pulse up` waits before restarting a crashed service the first time."),
+        ConfigKey("supervisor.restart_max_delay", .float(0.01...3600), default: .float(30),
+                  "Upper bound of the doubling restart delay."),
+        ConfigKey("supervisor.stable_after", .float(0.1...3600), default: .float(10),
+                  "A service that ran this many seconds counts as healthy again: its restart delay resets."),
+        ConfigKey("supervisor.stop_timeout", .float(0.1...300), default: .float(10),
+                  "Seconds `pulse down` and `pulse up` shutdown wait after SIGTERM before SIGKILL."),
+    ]
+
+    static func serviceKeys(_ service: ServiceName) -> [ConfigKey] {
+        let s = service.rawValue
+        return [
+            ConfigKey("\(s).host", .string, default: .string("127.0.0.1"),
+                      "Address the \(service.displayName) listens on (`0.0.0.0` for all interfaces)."),
+            ConfigKey("\(s).port", .integer(0...65_535), default: .integer(service.defaultPort),
+                      "TCP port of the \(service.displayName); 0 picks a free port."),
+            ConfigKey("\(s).log_level", .choice([""] + logLevels), default: .string(""),
+                      "Log level of the \(service.displayName); empty uses `log.level`."),
+        ]
+    }
+
+    /// All keys, shared ones first, then per service.
+    public static let all: [ConfigKey] = shared + ServiceName.allCases.flatMap(serviceKeys)
+
+    /// Keys by dotted name.
+    public static let byName: [String: ConfigKey] = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })
+
+    /// Keys by environment variable name.
+    public static let byEnvironmentName: [String: ConfigKey] =
+        Dictionary(uniqueKeysWithValues: all.map { ($0.environmentName, $0) })
+
+    /// Environment variables that start with `PULSE_` but are not keys: they steer loading itself.
+    public static let controlVariables: Set<String> = ["PULSE_CONFIG", "PULSE_BIN_DIR"]
+}

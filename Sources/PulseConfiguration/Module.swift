@@ -1,1 +1,0 @@
-// PulseConfiguration: module folder. See docs/architecture.md for what lives here.

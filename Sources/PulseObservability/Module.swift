@@ -1,1 +1,0 @@
-// PulseObservability: module folder. See docs/architecture.md for what lives here.

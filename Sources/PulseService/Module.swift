@@ -1,1 +1,0 @@
-// PulseService: module folder. See docs/architecture.md for what lives here.

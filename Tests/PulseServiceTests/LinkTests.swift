@@ -1,4 +1,0 @@
-import Testing
-@testable import PulseService
-
-@Test func moduleLinks() {}

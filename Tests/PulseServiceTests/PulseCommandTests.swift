@@ -1,0 +1,108 @@
+import Foundation
+import PulseConfiguration
+import Testing
+@testable import PulseService
+
+private struct StatusRow: Decodable {
+    var service: String
+    var pid: Int32?
+    var port: Int
+    var state: String
+    var health: String
+    var restarts: Int
+}
+
+/// `pulse up` starts all five services, `pulse status` sees them healthy, a killed service is
+/// restarted, `pulse down` stops everything. Real processes on free ports.
+@Test func pulseUpStatusRestartDown() async throws {
+    let dir = TemporaryDirectory("pulse-up")
+    defer { dir.remove() }
+    var toml = """
+    [paths]
+    state_dir = "\(dir.path)/state"
+    [log]
+    color = "never"
+    [supervisor]
+    restart_initial_delay = 0.1
+    stop_timeout = 4.0
+
+    """
+    for service in ServiceName.allCases { toml += "[\(service.rawValue)]\nport = \(freePort())\n" }
+    let config = dir.write("pulse.toml", toml)
+    let pulse = buildDirectory + "/pulse"
+
+    let up = try ChildProcess.spawn(ChildSpec(name: "up", executable: pulse, arguments: ["up", "--config", config],
+                                              logFile: dir.path + "/up.log"))
+    var upExited = false
+    defer {
+        if !upExited {
+            _ = try? runCommand(pulse, ["down", "--config", config])
+            kill(up, SIGKILL)
+            _ = ChildProcess.reap(up)
+        }
+    }
+
+    @Sendable func status() throws -> (Int32, [StatusRow]) {
+        let (code, output) = try runCommand(pulse, ["status", "--json", "--config", config])
+        let rows = (try? JSONDecoder().decode([StatusRow].self, from: Data(output.utf8))) ?? []
+        return (code, rows)
+    }
+
+    #expect(try await eventually(30) { try await blocking { try status().0 == 0 } }, "all five healthy")
+    let (_, rows) = try await blocking { try status() }
+    #expect(rows.map(\.service).sorted() == ServiceName.allCases.map(\.rawValue).sorted())
+    #expect(rows.allSatisfy { $0.state == "running" && $0.health == "ok" && $0.restarts == 0 })
+    let table = try await blocking { try runCommand(pulse, ["status", "--config", config]) }
+    #expect(table.status == 0)
+    #expect(table.output.contains("SERVICE  PID      PORT   STATE       HEALTH        RESTARTS"))
+
+    // Kill the backend: the supervisor restarts it.
+    let backend = try #require(rows.first { $0.service == "backend" }?.pid)
+    kill(backend, SIGKILL)
+    #expect(try await eventually(20) {
+        let (code, rows) = try await blocking { try status() }
+        let row = rows.first { $0.service == "backend" }
+        return code == 0 && row?.restarts == 1 && row?.pid != backend && row?.health == "ok"
+    }, "backend restarted and healthy")
+
+    // A second `pulse up` refuses while one runs.
+    let second = try await blocking { try runCommand(pulse, ["up", "--config", config]) }
+    #expect(second.status != 0 && second.output.contains("already running"))
+
+    let pids = try await blocking { try status() }.1.compactMap(\.pid)
+    #expect(pids.count == 5)
+    let down = try await blocking { try runCommand(pulse, ["down", "--config", config]) }
+    #expect(down.status == 0, "\(down.output)")
+    let exit = await waitForExit(up, seconds: 10)
+    upExited = exit != nil
+    #expect(exit == .exited(0))
+    #expect(!pids.contains(where: ChildProcess.isAlive))
+    #expect(try await blocking { try status() }.0 == 3)
+    for service in ServiceName.allCases {
+        let log = try String(contentsOfFile: dir.path + "/state/logs/\(service.rawValue).log", encoding: .utf8)
+        #expect(log.contains(" Service started [pulse.\(service.rawValue)]"))
+    }
+    let upLog = try String(contentsOfFile: dir.path + "/up.log", encoding: .utf8)
+    #expect(upLog.contains("[warning] [ORCH] Service exited; restarting [pulse.supervisor]"))
+}
+
+/// `pulse up --detach` returns once every service is healthy and leaves the supervisor running
+/// in the background; `pulse down` stops it.
+@Test func pulseUpDetachReturnsWhenHealthy() async throws {
+    let dir = TemporaryDirectory("pulse-detach")
+    defer { dir.remove() }
+    var toml = "[paths]\nstate_dir = \"\(dir.path)/state\"\n"
+    for service in ServiceName.allCases { toml += "[\(service.rawValue)]\nport = \(freePort())\n" }
+    let config = dir.write("pulse.toml", toml)
+    let pulse = buildDirectory + "/pulse"
+    let up = try await blocking { try runCommand(pulse, ["up", "--detach", "--config", config]) }
+    defer { _ = try? runCommand(pulse, ["down", "--config", config]) }
+    #expect(up.status == 0, "\(up.output)")
+    #expect(up.output.contains("running in the background"))
+    let state = try #require(try SupervisorState.read(from: dir.path + "/state"))
+    #expect(ChildProcess.isAlive(state.supervisorPID))
+    #expect(try await blocking { try runCommand(pulse, ["status", "--config", config]) }.status == 0)
+    #expect(try await blocking { try runCommand(pulse, ["down", "--config", config]) }.status == 0)
+    #expect(!ChildProcess.isAlive(state.supervisorPID))
+    #expect(!state.services.compactMap(\.pid).contains(where: ChildProcess.isAlive))
+}
