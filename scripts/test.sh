@@ -10,7 +10,7 @@ scripts/install-deps.sh
 [ -x scripts/install-model.sh ] && scripts/install-model.sh
 
 # Tests open thousands of sockets (1,000-connection test, WebSocket peers).
-ulimit -n 65536 2>/dev/null || ulimit -n 8192 2>/dev/null || true
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 echo "== swift build (debug, with tests)"
 swift build --build-tests
