@@ -1,3 +1,4 @@
+import Glibc
 import Logging
 import PulseSystem
 import Synchronization
@@ -123,8 +124,15 @@ final class LoopState: EventHandler, @unchecked Sendable {
                 case .processed(let result): accepted = result
                 }
             } catch {
-                // EMFILE/ENFILE/ECONNABORTED: log and wait for the next readiness.
                 core.logger.debug("HTTP accept failed", metadata: ["error": "\(error)"])
+                if error.errno == EMFILE || error.errno == ENFILE || error.errno == ENOBUFS || error.errno == ENOMEM {
+                    // Out of descriptors: the level-triggered listener would fire again at once,
+                    // so stop listening for 100 ms instead of spinning.
+                    stopAccepting()
+                    _ = loop.scheduleTimer(at: monotonicNanos() &+ 100_000_000) { [self] in
+                        if !core.shuttingDown.load(ordering: .relaxed) { startAccepting() }
+                    }
+                }
                 return
             }
             Socket.setNoDelay(accepted.fd)

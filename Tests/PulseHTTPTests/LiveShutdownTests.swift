@@ -11,7 +11,7 @@ import Testing
             try await Task.sleep(for: .milliseconds(500))
             return .text("finished")
         }
-        router.get("/health") { _ in .text("ok") }
+        router.get("/health") { _ in .text("shutdown-test-marker") }
         let server = HTTPServer(configuration: HTTPServerConfiguration(port: 0, eventLoopCount: 2, shutdownDeadline: .seconds(5)), responder: router)
         let port = try server.start()
         let idle = try HTTPTestClient(port: port)
@@ -21,11 +21,11 @@ import Testing
         try await Task.sleep(for: .milliseconds(50))
         let shutdown = Task { await server.shutdown() }
         try await Task.sleep(for: .milliseconds(100))
-        // Not accepting any more.
-        await #expect(throws: (any Error).self) {
-            let late = try HTTPTestClient(port: port, timeout: .seconds(1))
-            _ = try await late.request("GET", "/health", timeout: .seconds(1))
-        }
+        // Not accepting any more. (Another test's server may have been given the freed port
+        // already, so the check is that *this* server does not answer.)
+        let late = try? HTTPTestClient(port: port, timeout: .seconds(1))
+        let lateResponse = try? await late?.request("GET", "/health", timeout: .seconds(1))
+        #expect(lateResponse?.bodyText != "shutdown-test-marker")
         // The idle keep-alive connection was closed; the in-flight request completes, with close.
         #expect(await idle.waitForClose(timeout: .seconds(2)))
         let response = try await busy.readResponse(timeout: .seconds(5))
