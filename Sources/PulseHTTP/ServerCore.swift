@@ -43,6 +43,13 @@ final class ServerCore: @unchecked Sendable {
         }
     }
 
+    private let cursor = Atomic<Int>(0)
+
+    /// The next loop's state, round-robin.
+    func nextLoopState() -> LoopState {
+        loopStates[cursor.wrappingAdd(1, ordering: .relaxed).oldValue % loopStates.count]
+    }
+
     /// Runs `body` on `loop` and waits for it.
     func onLoop(_ loop: EventLoop, _ body: @escaping @Sendable () -> Void) async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
@@ -136,22 +143,37 @@ final class LoopState: EventHandler, @unchecked Sendable {
                 return
             }
             Socket.setNoDelay(accepted.fd)
-            let count = core.openConnections.wrappingAdd(1, ordering: .relaxed).newValue
-            let connection = HTTPConnection(fd: accepted.fd, remote: accepted.remote, loopState: self)
-            do {
-                try loop.register(accepted.fd, events: Epoll.readable | Epoll.peerClosed, handler: connection)
-            } catch {
-                core.openConnections.wrappingSubtract(1, ordering: .relaxed)
-                Socket.close(accepted.fd)
-                continue
-            }
-            connections[ObjectIdentifier(connection)] = connection
-            core.observer.connectionOpened()
-            if count > core.configuration.maxConnections {
-                connection.rejectOverloaded()
+            let overloaded = core.openConnections.wrappingAdd(1, ordering: .relaxed).newValue > core.configuration.maxConnections
+            // Spread connections evenly over the loops (EPOLLEXCLUSIVE tends to wake the same
+            // idle loop every time), as SwiftNIO's acceptor does.
+            let target = core.nextLoopState()
+            if target === self {
+                adopt(accepted.fd, remote: accepted.remote, overloaded: overloaded)
             } else {
-                connection.start()
+                target.loop.execute { target.adopt(accepted.fd, remote: accepted.remote, overloaded: overloaded) }
             }
+        }
+    }
+
+    /// Takes an accepted socket onto this loop (already counted in `openConnections`).
+    /// `overloaded`: the connection limit was passed when it was accepted (answer 503).
+    func adopt(_ fd: Int32, remote: SocketAddress?, overloaded: Bool) {
+        let connection = HTTPConnection(fd: fd, remote: remote, loopState: self)
+        do {
+            try loop.register(fd, events: Epoll.readable | Epoll.peerClosed, handler: connection)
+        } catch {
+            core.openConnections.wrappingSubtract(1, ordering: .relaxed)
+            Socket.close(fd)
+            return
+        }
+        connections[ObjectIdentifier(connection)] = connection
+        core.observer.connectionOpened()
+        if overloaded {
+            connection.rejectOverloaded()
+        } else if core.shuttingDown.load(ordering: .relaxed) {
+            connection.close(error: nil)
+        } else {
+            connection.start()
         }
     }
 }

@@ -6,9 +6,12 @@ import Testing
 
 @Suite struct LiveShutdownTests {
     @Test func gracefulShutdownFinishesInFlightAndStopsAccepting() async throws {
+        // The slow handler finishes only after shutdown has begun, however loaded the machine is.
+        let shutdownBegun = Atomic<Bool>(false)
         var router = Router()
         router.get("/slow") { _ in
-            try await Task.sleep(for: .milliseconds(500))
+            while !shutdownBegun.load(ordering: .relaxed) { try await Task.sleep(for: .milliseconds(5)) }
+            try await Task.sleep(for: .milliseconds(200))
             return .text("finished")
         }
         router.get("/health") { _ in .text("shutdown-test-marker") }
@@ -19,7 +22,10 @@ import Testing
         let busy = try HTTPTestClient(port: port)
         try busy.send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
         try await Task.sleep(for: .milliseconds(50))
-        let shutdown = Task { await server.shutdown() }
+        let shutdown = Task {
+            shutdownBegun.store(true, ordering: .relaxed)
+            await server.shutdown()
+        }
         try await Task.sleep(for: .milliseconds(100))
         // Not accepting any more. (Another test's server may have been given the freed port
         // already, so the check is that *this* server does not answer.)

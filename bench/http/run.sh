@@ -9,6 +9,7 @@ set -euo pipefail
 dur="${1:-5}"
 idle_n="${2:-10000}"
 here="$(cd "$(dirname "$0")" && pwd)"
+ulimit -n "$(ulimit -Hn)"   # every server may hold 10,000 idle connections below
 out="$here/results"
 mkdir -p "$out"
 log="$out/run-$(date -u +%Y%m%dT%H%M%SZ).txt"
