@@ -117,6 +117,8 @@ final class HTTPConnection: EventHandler, @unchecked Sendable {
                 }
                 return
             }
+            // After a refused request nothing more is parsed: drop what keeps coming.
+            if closeAfterFlush && !inFlight { return }
             inbound.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
             processInbound()
             if case .http = mode, inFlight, inbound.count - inboundStart > 64 * 1024 { pauseReading() }
