@@ -1,0 +1,155 @@
+// The SIMD matrix-multiply core: C = A·B (+ bias) where B is given as "panels" of 16
+// columns. For each k a panel row holds the 16 values B[k][16p ..< 16p+16] contiguously
+// (panelStride floats apart from one k to the next). The 6×16 micro-kernel keeps 12
+// vector accumulators in registers, one broadcast of A and two panel loads per k, enough
+// independent FMAs to keep both FMA pipes of an AVX2 core busy. K is walked in blocks so
+// the panel slice reused by every row block stays in L1.
+
+/// Rows of the output computed together by the micro-kernel. Row buffers passed to
+/// `gemm` must have room for `rows` rounded up to a multiple of this (`paddedRows`).
+package let gemmRowBlock = 6
+
+/// Rounds a row count up to the micro-kernel's row block.
+package func paddedRows(_ rows: Int) -> Int {
+    (rows + gemmRowBlock - 1) / gemmRowBlock * gemmRowBlock
+}
+
+package typealias Vec8 = SIMD8<Float>
+
+@inline(__always)
+func fma8(_ acc: Vec8, _ a: Vec8, _ b: Vec8) -> Vec8 {
+    #if PULSE_FMA
+        return acc.addingProduct(a, b)
+    #else
+        // Without hardware FMA in the target, addingProduct becomes a libm call per lane.
+        return acc + a * b
+    #endif
+}
+
+@inline(__always)
+func loadVec8(_ p: UnsafePointer<Float>) -> Vec8 {
+    UnsafeRawPointer(p).loadUnaligned(as: Vec8.self)
+}
+
+@inline(__always)
+func loadVec8(_ p: UnsafeMutablePointer<Float>) -> Vec8 {
+    UnsafeRawPointer(p).loadUnaligned(as: Vec8.self)
+}
+
+@inline(__always)
+func storeVec8(_ v: Vec8, _ p: UnsafeMutablePointer<Float>) {
+    UnsafeMutableRawPointer(p).storeBytes(of: v, as: Vec8.self)
+}
+
+/// C[r][16p + j] = bias[16p + j] + Σ_k A[r][k]·panel_p[k][j] for r in 0..<paddedRows(rows).
+///
+/// - `panels`: panel p starts at `panels + p * panelOffset`; within it, k-th row at
+///   `k * panelStride`.
+/// - `bias`: `panelCount * 16` floats, or nil to start from zero.
+/// - Rows past `rows` (up to the padding) are read from A and written to C: callers size
+///   both buffers with `paddedRows(rows)` rows.
+package func gemm(
+    a: UnsafePointer<Float>, lda: Int, rows: Int, k: Int,
+    panels: UnsafePointer<Float>, panelOffset: Int, panelStride: Int, panelCount: Int,
+    bias: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>, ldc: Int,
+    kBlock: Int = 384
+) {
+    let totalRows = paddedRows(rows)
+    let zero = [Float](repeating: 0, count: 16)
+    zero.withUnsafeBufferPointer { zeroBias in
+        // Rows in chunks (A chunk stays in L2), K in blocks (panel slice stays in L1).
+        var m0 = 0
+        while m0 < totalRows {
+            let mc = min(gemmRowChunk, totalRows - m0)
+            var k0 = 0
+            while k0 < k {
+                let kc = min(kBlock, k - k0)
+                for p in 0..<panelCount {
+                    let panel = panels + p * panelOffset + k0 * panelStride
+                    let start: UnsafePointer<Float>? =
+                        k0 == 0 ? (bias.map { $0 + p * 16 } ?? zeroBias.baseAddress!) : nil
+                    var r0 = m0
+                    while r0 < m0 + mc {
+                        kernel6x16(
+                            a: a + r0 * lda + k0, lda: lda, panel: panel, panelStride: panelStride,
+                            k: kc, c: c + r0 * ldc + p * 16, ldc: ldc, start: start)
+                        r0 += gemmRowBlock
+                    }
+                }
+                k0 += kc
+            }
+            m0 += mc
+        }
+    }
+}
+
+/// Rows of A processed per pass over the panels (a multiple of `gemmRowBlock`).
+let gemmRowChunk = 96
+
+/// Packs B, given element-wise as `source[n * nStride + k * kStride]` for n in 0..<n
+/// (output columns) and k in 0..<k, into panels of 16 columns (zero-padded):
+/// panel p at `p * k * 16`, row k at `k * 16`. `destination` holds ceil(n/16)·16·k floats.
+package func packPanels(
+    source: UnsafePointer<Float>, n: Int, k: Int, nStride: Int, kStride: Int,
+    into destination: UnsafeMutablePointer<Float>
+) {
+    let panelCount = (n + 15) / 16
+    for p in 0..<panelCount {
+        let panel = destination + p * k * 16
+        for j in 0..<16 {
+            let column = p * 16 + j
+            if column < n {
+                let src = source + column * nStride
+                for kk in 0..<k { panel[kk * 16 + j] = src[kk * kStride] }
+            } else {
+                for kk in 0..<k { panel[kk * 16 + j] = 0 }
+            }
+        }
+    }
+}
+
+/// C[0..<6][0..<16] = start + A·panel, or C += A·panel when `start` is nil.
+@inline(__always)
+func kernel6x16(
+    a: UnsafePointer<Float>, lda: Int, panel: UnsafePointer<Float>, panelStride: Int, k: Int,
+    c: UnsafeMutablePointer<Float>, ldc: Int, start: UnsafePointer<Float>?
+) {
+    var c00: Vec8, c01: Vec8, c10: Vec8, c11: Vec8, c20: Vec8, c21: Vec8
+    var c30: Vec8, c31: Vec8, c40: Vec8, c41: Vec8, c50: Vec8, c51: Vec8
+    if let start {
+        c00 = loadVec8(start); c01 = loadVec8(start + 8)
+        c10 = c00; c11 = c01; c20 = c00; c21 = c01
+        c30 = c00; c31 = c01; c40 = c00; c41 = c01; c50 = c00; c51 = c01
+    } else {
+        c00 = loadVec8(c); c01 = loadVec8(c + 8)
+        c10 = loadVec8(c + ldc); c11 = loadVec8(c + ldc + 8)
+        c20 = loadVec8(c + 2 * ldc); c21 = loadVec8(c + 2 * ldc + 8)
+        c30 = loadVec8(c + 3 * ldc); c31 = loadVec8(c + 3 * ldc + 8)
+        c40 = loadVec8(c + 4 * ldc); c41 = loadVec8(c + 4 * ldc + 8)
+        c50 = loadVec8(c + 5 * ldc); c51 = loadVec8(c + 5 * ldc + 8)
+    }
+    let a0 = a, a1 = a + lda, a2 = a + 2 * lda, a3 = a + 3 * lda, a4 = a + 4 * lda, a5 = a + 5 * lda
+    var b = panel
+    for i in 0..<k {
+        let b0 = loadVec8(b), b1 = loadVec8(b + 8)
+        b += panelStride
+        var x = Vec8(repeating: a0[i])
+        c00 = fma8(c00, x, b0); c01 = fma8(c01, x, b1)
+        x = Vec8(repeating: a1[i])
+        c10 = fma8(c10, x, b0); c11 = fma8(c11, x, b1)
+        x = Vec8(repeating: a2[i])
+        c20 = fma8(c20, x, b0); c21 = fma8(c21, x, b1)
+        x = Vec8(repeating: a3[i])
+        c30 = fma8(c30, x, b0); c31 = fma8(c31, x, b1)
+        x = Vec8(repeating: a4[i])
+        c40 = fma8(c40, x, b0); c41 = fma8(c41, x, b1)
+        x = Vec8(repeating: a5[i])
+        c50 = fma8(c50, x, b0); c51 = fma8(c51, x, b1)
+    }
+    storeVec8(c00, c); storeVec8(c01, c + 8)
+    storeVec8(c10, c + ldc); storeVec8(c11, c + ldc + 8)
+    storeVec8(c20, c + 2 * ldc); storeVec8(c21, c + 2 * ldc + 8)
+    storeVec8(c30, c + 3 * ldc); storeVec8(c31, c + 3 * ldc + 8)
+    storeVec8(c40, c + 4 * ldc); storeVec8(c41, c + 4 * ldc + 8)
+    storeVec8(c50, c + 5 * ldc); storeVec8(c51, c + 5 * ldc + 8)
+}
