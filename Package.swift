@@ -148,7 +148,9 @@ let package = Package(
         .testTarget(name: "PulsePostgresTests", dependencies: ["PulsePostgres", "PulseDatabaseOps", "PulseTestSupport"]),
         .testTarget(name: "PulseSecurityTests", dependencies: ["PulseSecurity", "PulseTestSupport"]),
         .testTarget(name: "PulseVectorTests", dependencies: ["PulseVector"]),
-        .testTarget(name: "PulseEmbeddingsTests", dependencies: ["PulseEmbeddings"]),
+        .testTarget(
+            name: "PulseEmbeddingsTests", dependencies: ["PulseEmbeddings", "PulseEmbeddingKernels"],
+            exclude: ["Fixtures"]),
         .testTarget(name: "PulseServiceTests", dependencies: ["PulseService", "PulseTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -24,6 +24,7 @@ struct Bench: ParsableCommand {
                 _ = model.embed(texts, threads: workers)  // warm-up
                 var done = 0
                 let start = DispatchTime.now().uptimeNanoseconds
+                let cpuStart = processCPUSeconds()
                 var elapsed = 0.0
                 repeat {
                     _ = model.embed(texts, threads: workers)
@@ -31,7 +32,11 @@ struct Bench: ParsableCommand {
                     elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
                 } while elapsed < seconds
                 let rate = Double(done) / elapsed
-                print(String(format: "swift tokens=%d threads=%d texts_per_s=%.1f ms_per_text=%.2f", length, workers, rate, 1000 / rate))
+                let cpuMilliseconds = (processCPUSeconds() - cpuStart) * 1000 / Double(done)
+                print(
+                    String(
+                        format: "swift tokens=%d threads=%d texts_per_s=%.1f cpu_ms_per_text=%.2f",
+                        length, workers, rate, cpuMilliseconds))
             }
         }
         print("# peak RSS \(peakRSSMegabytes()) MB")
@@ -54,4 +59,12 @@ func peakRSSMegabytes() -> Int {
         let kilobytes = Int(line.split(separator: " ")[1])
     else { return -1 }
     return kilobytes / 1024
+}
+
+/// CPU time used by the whole process (all threads), in seconds: on a shared, loaded box
+/// this is steadier than wall time.
+func processCPUSeconds() -> Double {
+    var spec = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &spec)
+    return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
 }

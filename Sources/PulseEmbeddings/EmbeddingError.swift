@@ -17,6 +17,8 @@ public enum EmbeddingError: Error, Equatable, CustomStringConvertible, Sendable 
     case dimensionMismatch(model: String, expected: Int, received: Int)
     /// Bad arguments from the caller.
     case invalidRequest(String)
+    /// Two vectors from different models (or dimensions) were compared.
+    case incompatibleModels(EmbeddingModelInfo, EmbeddingModelInfo)
 
     public var description: String {
         switch self {
@@ -36,6 +38,8 @@ public enum EmbeddingError: Error, Equatable, CustomStringConvertible, Sendable 
             return "embedding model \(model) returned \(received) dimensions, expected \(expected)"
         case .invalidRequest(let message):
             return "invalid embedding request: \(message)"
+        case .incompatibleModels(let first, let second):
+            return "cannot compare vectors of \(first) and \(second)"
         }
     }
 }
