@@ -14,7 +14,7 @@ struct Bench: ParsableCommand {
     func run() throws {
         let model = try loadModel()
         let cores = ProcessInfo.processInfo.activeProcessorCount
-        print("# pulse-embed bench: model loaded, peak RSS \(peakRSSMegabytes()) MB, \(cores) cores")
+        print("# pulse-embed bench: model loaded, peak RSS \(peakRSSMegabytes()) MB, \(cores) cores, kernels \(LocalEmbeddingModel.kernelInstructionSet)")
         for length in tokens.split(separator: ",").compactMap({ Int($0) }) {
             let texts = benchTexts(tokens: length, count: batch)
             let counts = Set(texts.map { model.tokenizer.encode($0).count })

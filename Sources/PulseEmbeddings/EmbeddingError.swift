@@ -17,6 +17,8 @@ public enum EmbeddingError: Error, Equatable, CustomStringConvertible, Sendable 
     case dimensionMismatch(model: String, expected: Int, received: Int)
     /// Bad arguments from the caller.
     case invalidRequest(String)
+    /// The kernels were compiled for instructions this CPU lacks.
+    case unsupportedCPU(String)
     /// Two vectors from different models (or dimensions) were compared.
     case incompatibleModels(EmbeddingModelInfo, EmbeddingModelInfo)
 
@@ -38,6 +40,8 @@ public enum EmbeddingError: Error, Equatable, CustomStringConvertible, Sendable 
             return "embedding model \(model) returned \(received) dimensions, expected \(expected)"
         case .invalidRequest(let message):
             return "invalid embedding request: \(message)"
+        case .unsupportedCPU(let message):
+            return "embedding kernels cannot run here: \(message). Rebuild with PULSE_PORTABLE_KERNELS=1."
         case .incompatibleModels(let first, let second):
             return "cannot compare vectors of \(first) and \(second)"
         }

@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import PulseEmbeddingKernels
 
 /// Where the local model lives. Defaults: env `PULSE_EMBEDDING_MODEL_DIR`, else
 /// `models/all-MiniLM-L6-v2` in the working directory or the nearest parent that has it.
@@ -61,6 +62,7 @@ public final class LocalEmbeddingModel: Sendable {
     /// Loads and validates the model folder; errors name the folder or file at fault.
     public init(configuration: LocalModelConfiguration) throws(EmbeddingError) {
         self.configuration = configuration
+        try checkCPUSupportsKernels()
         let folder = configuration.folder
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
@@ -82,6 +84,9 @@ public final class LocalEmbeddingModel: Sendable {
         }
         encoder = try BertEncoder(weights: SafeTensorsFile(path: folder + "/model.safetensors"), configuration: bert)
     }
+
+    /// The instruction set the matrix kernels were compiled for (for logs and benchmarks).
+    public static var kernelInstructionSet: String { PulseEmbeddingKernels.kernelInstructionSet }
 
     /// Loads the model from `LocalModelConfiguration.resolve()`.
     public convenience init() throws(EmbeddingError) {
@@ -157,5 +162,18 @@ private final class ResultSlots: @unchecked Sendable {  // guarded by lock
         lock.lock()
         defer { lock.unlock() }
         return slots.flatMap { $0 }
+    }
+}
+
+/// The kernels built for AVX2+FMA would die with SIGILL on a CPU without them: refuse
+/// with an error instead (this check itself is compiled for the generic target).
+func checkCPUSupportsKernels(cpuinfo path: String = "/proc/cpuinfo") throws(EmbeddingError) {
+    guard kernelsRequireAVX2FMA,
+        let text = try? String(contentsOfFile: path, encoding: .utf8),
+        let flags = text.split(separator: "\n").first(where: { $0.hasPrefix("flags") })
+    else { return }
+    let set = Set(flags.split(separator: " "))
+    guard set.contains("avx2"), set.contains("fma") else {
+        throw .unsupportedCPU("built for AVX2+FMA, this CPU lacks them")
     }
 }

@@ -90,3 +90,21 @@ import Testing
         #expect(reason.contains("out of range"))
     }
 }
+
+@Suite struct CPUCheckTests {
+    @Test func kernelsBuiltForAVX2AreRefusedOnACPUWithoutIt() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let path = directory.path + "/cpuinfo"
+        try "processor\t: 0\nflags\t\t: fpu sse sse2 avx\n".write(toFile: path, atomically: true, encoding: .utf8)
+        if LocalEmbeddingModel.kernelInstructionSet.hasPrefix("AVX2") {
+            #expect(throws: EmbeddingError.unsupportedCPU("built for AVX2+FMA, this CPU lacks them")) {
+                try checkCPUSupportsKernels(cpuinfo: path)
+            }
+        } else {
+            try checkCPUSupportsKernels(cpuinfo: path)  // portable build runs anywhere
+        }
+        try "flags\t\t: fpu avx avx2 fma\n".write(toFile: path, atomically: true, encoding: .utf8)
+        try checkCPUSupportsKernels(cpuinfo: path)
+    }
+}

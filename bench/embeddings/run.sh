@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Local embeddings benchmark: pulse-embed (pure Swift) vs PyTorch CPU (sentence-transformers)
+# on the same model files and the same texts, one thread and all cores, in one run.
+#
+#   bench/embeddings/run.sh                 # 16/128/256 tokens, 1 thread and all cores
+#   TOKENS=128 THREADS=1 SECONDS_PER=5 bench/embeddings/run.sh
+#
+# Needs: swift, python3 (PyPI reachable the first time: torch + sentence-transformers are
+# installed into bench/embeddings/.venv, a throwaway virtualenv, several GB).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$ROOT"
+TOKENS="${TOKENS:-16,128,256}"
+THREADS="${THREADS:-1,0}"
+SECONDS_PER="${SECONDS_PER:-4}"
+BATCH="${BATCH:-32}"
+VENV="$ROOT/bench/embeddings/.venv"
+MODEL="$ROOT/models/all-MiniLM-L6-v2"
+OUT="$(mktemp -d)"
+trap 'rm -rf "$OUT"' EXIT
+
+scripts/install-model.sh
+echo "== building pulse-embed (release)"
+swift build -c release --product pulse-embed 2>&1 | tail -1
+if [[ ! -x "$VENV/bin/python" ]] || ! "$VENV/bin/python" -c "import sentence_transformers" 2>/dev/null; then
+  echo "== creating $VENV (torch + sentence-transformers from PyPI)"
+  python3 -m venv "$VENV"
+  "$VENV/bin/pip" install --quiet torch sentence-transformers
+fi
+
+echo "== $(date -u '+%F %T') UTC, $(nproc) cores, load: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "   $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+ARGS=(--tokens "$TOKENS" --threads "$THREADS" --seconds "$SECONDS_PER" --batch "$BATCH")
+PULSE_EMBEDDING_MODEL_DIR="$MODEL" "$ROOT/.build/release/pulse-embed" bench "${ARGS[@]}" | tee "$OUT/swift.txt"
+HF_HUB_OFFLINE=1 "$VENV/bin/python" "$ROOT/bench/embeddings/pytorch_bench.py" --model "$MODEL" "${ARGS[@]}" 2>/dev/null \
+  | tee "$OUT/pytorch.txt"
+
+echo
+python3 - "$OUT/swift.txt" "$OUT/pytorch.txt" <<'PY'
+import re, sys
+def parse(path):
+    rows, rss = {}, None
+    for line in open(path):
+        m = re.match(r"\w+ tokens=(\d+) threads=(\d+) texts_per_s=([\d.]+) cpu_ms_per_text=([\d.]+)", line)
+        if m:
+            rows[(int(m[1]), int(m[2]))] = (float(m[3]), float(m[4]))
+        m = re.match(r"# peak RSS (\d+) MB", line)
+        if m:
+            rss = int(m[1])
+    return rows, rss
+swift, swift_rss = parse(sys.argv[1])
+torch, torch_rss = parse(sys.argv[2])
+print("| tokens | threads | Swift texts/s | PyTorch texts/s | Swift/PyTorch | Swift CPU ms/text | PyTorch CPU ms/text |")
+print("|---:|---:|---:|---:|---:|---:|---:|")
+for key in sorted(swift):
+    s, t = swift[key], torch.get(key, (float("nan"), float("nan")))
+    print(f"| {key[0]} | {key[1]} | {s[0]:.1f} | {t[0]:.1f} | {s[0] / t[0]:.2f}x | {s[1]:.1f} | {t[1]:.1f} |")
+print(f"\npeak RSS with the model loaded: Swift {swift_rss} MB, PyTorch {torch_rss} MB")
+PY
