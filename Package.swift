@@ -25,10 +25,12 @@ let buildMachineHasAVX2FMA: Bool = {
         return false
     #endif
 }()
+/// -wmo as well: without whole-module optimisation (debug builds) the small
+/// @inline(__always) SIMD helpers are not inlined across files and the kernels crawl.
 let embeddingKernelSettings: [SwiftSetting] =
     buildMachineHasAVX2FMA
-    ? [.unsafeFlags(["-O", "-target-cpu", "haswell"]), .define("PULSE_FMA")]
-    : optimisedAlways
+    ? [.unsafeFlags(["-O", "-wmo", "-num-threads", "1", "-target-cpu", "haswell"]), .define("PULSE_FMA")]
+    : [.unsafeFlags(["-O", "-wmo", "-num-threads", "1"])]
 
 let package = Package(
     name: "Pulse",
