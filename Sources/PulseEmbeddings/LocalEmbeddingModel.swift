@@ -56,8 +56,11 @@ public final class LocalEmbeddingModel: Sendable {
     package let encoder: BertEncoder
     /// Vector length (384 for all-MiniLM-L6-v2).
     public var dimension: Int { encoder.configuration.hiddenSize }
-    /// Texts encoded together through the linear layers (bounds the workspace size).
-    static let maxRowsPerPass = 2048
+    /// Tokens encoded together through the linear layers: bounds the workspace (~8 MB)
+    /// and keeps a layer's activations cache-resident.
+    static let maxRowsPerPass = 512
+    /// Workspaces of finished calls, reused so buffers are not re-faulted on every call.
+    private let workspaces = WorkspacePool()
 
     /// Loads and validates the model folder; errors name the folder or file at fault.
     public init(configuration: LocalModelConfiguration) throws(EmbeddingError) {
@@ -95,8 +98,7 @@ public final class LocalEmbeddingModel: Sendable {
 
     /// The unit-length embedding of one text.
     public func embed(_ text: String) -> [Float] {
-        var workspace = EncoderWorkspace()
-        return encoder.encode([tokenizer.encode(text)], workspace: &workspace)[0]
+        workspaces.with { encoder.encode([tokenizer.encode(text)], workspace: &$0)[0] }
     }
 
     /// Embeddings of many texts, in order. Texts are batched through the encoder; with
@@ -105,8 +107,7 @@ public final class LocalEmbeddingModel: Sendable {
         let sequences = texts.map(tokenizer.encode)
         let workers = max(1, min(threads ?? configuration.threads, sequences.count))
         if workers == 1 {
-            var workspace = EncoderWorkspace()
-            return encodeInPasses(sequences[...], workspace: &workspace)
+            return workspaces.with { encodeInPasses(sequences[...], workspace: &$0) }
         }
         // Contiguous groups of about equal token count, one per worker.
         let total = sequences.reduce(0) { $0 + $1.count }
@@ -122,8 +123,9 @@ public final class LocalEmbeddingModel: Sendable {
         let groups = bounds
         let results = ResultSlots(count: bounds.count - 1)
         DispatchQueue.concurrentPerform(iterations: groups.count - 1) { group in
-            var workspace = EncoderWorkspace()
-            results.set(group, encodeInPasses(sequences[groups[group]..<groups[group + 1]], workspace: &workspace))
+            results.set(
+                group,
+                workspaces.with { encodeInPasses(sequences[groups[group]..<groups[group + 1]], workspace: &$0) })
         }
         return results.joined()
     }
@@ -142,6 +144,20 @@ public final class LocalEmbeddingModel: Sendable {
             start = end
         }
         return output
+    }
+}
+
+/// Idle encoder workspaces (at most `limit` kept), handed out one per running call.
+private final class WorkspacePool: @unchecked Sendable {  // guarded by lock
+    private let lock = NSLock()
+    private var idle: [EncoderWorkspace] = []
+    private let limit = 4
+
+    func with<R>(_ body: (inout EncoderWorkspace) -> R) -> R {
+        var workspace = lock.withLock { idle.popLast() } ?? EncoderWorkspace()
+        let result = body(&workspace)
+        lock.withLock { if idle.count < limit { idle.append(workspace) } }
+        return result
     }
 }
 
