@@ -120,7 +120,7 @@ func packRowBlocks(a: UnsafePointer<Float>, lda: Int, rows: Int, k: Int, into ou
 }
 
 /// Rows of A processed per pass over the panels (a multiple of `gemmRowBlock`).
-let gemmRowChunk = 96
+let gemmRowChunk = 192
 
 /// Packs B, given element-wise as `source[n * nStride + k * kStride]` for n in 0..<n
 /// (output columns) and k in 0..<k, into panels of 16 columns (zero-padded):
@@ -144,52 +144,74 @@ package func packPanels(
     }
 }
 
+/// The 6×16 output block held in twelve vector registers.
+struct Block6x16 {
+    var c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51: Vec8
+
+    @inline(__always)
+    init(row0: Vec8, _ row1: Vec8) {
+        (c00, c01, c10, c11, c20, c21) = (row0, row1, row0, row1, row0, row1)
+        (c30, c31, c40, c41, c50, c51) = (row0, row1, row0, row1, row0, row1)
+    }
+
+    @inline(__always)
+    init(loading c: UnsafeMutablePointer<Float>, ldc: Int) {
+        (c00, c01) = (loadVec8(c), loadVec8(c + 8))
+        (c10, c11) = (loadVec8(c + ldc), loadVec8(c + ldc + 8))
+        (c20, c21) = (loadVec8(c + 2 * ldc), loadVec8(c + 2 * ldc + 8))
+        (c30, c31) = (loadVec8(c + 3 * ldc), loadVec8(c + 3 * ldc + 8))
+        (c40, c41) = (loadVec8(c + 4 * ldc), loadVec8(c + 4 * ldc + 8))
+        (c50, c51) = (loadVec8(c + 5 * ldc), loadVec8(c + 5 * ldc + 8))
+    }
+
+    /// One k step: the six A values at a[0], a[rowStride] … times one panel row b.
+    @inline(__always)
+    mutating func step(_ a: UnsafePointer<Float>, _ rowStride: Int, _ b: UnsafePointer<Float>) {
+        let b0 = loadVec8(b), b1 = loadVec8(b + 8)
+        var x = Vec8(repeating: a[0])
+        c00 = fma8(c00, x, b0); c01 = fma8(c01, x, b1)
+        x = Vec8(repeating: a[rowStride])
+        c10 = fma8(c10, x, b0); c11 = fma8(c11, x, b1)
+        x = Vec8(repeating: a[2 * rowStride])
+        c20 = fma8(c20, x, b0); c21 = fma8(c21, x, b1)
+        x = Vec8(repeating: a[3 * rowStride])
+        c30 = fma8(c30, x, b0); c31 = fma8(c31, x, b1)
+        x = Vec8(repeating: a[4 * rowStride])
+        c40 = fma8(c40, x, b0); c41 = fma8(c41, x, b1)
+        x = Vec8(repeating: a[5 * rowStride])
+        c50 = fma8(c50, x, b0); c51 = fma8(c51, x, b1)
+    }
+
+    @inline(__always)
+    func store(_ c: UnsafeMutablePointer<Float>, ldc: Int) {
+        storeVec8(c00, c); storeVec8(c01, c + 8)
+        storeVec8(c10, c + ldc); storeVec8(c11, c + ldc + 8)
+        storeVec8(c20, c + 2 * ldc); storeVec8(c21, c + 2 * ldc + 8)
+        storeVec8(c30, c + 3 * ldc); storeVec8(c31, c + 3 * ldc + 8)
+        storeVec8(c40, c + 4 * ldc); storeVec8(c41, c + 4 * ldc + 8)
+        storeVec8(c50, c + 5 * ldc); storeVec8(c51, c + 5 * ldc + 8)
+    }
+}
+
 /// C[0..<6][0..<16] = start + A·panel, or C += A·panel when `start` is nil.
-/// A's element (r, k) is at `a[r * aRowStride + k * aKStride]`.
+/// A's element (r, k) is at `a[r * aRowStride + k * aKStride]`. The k loop is unrolled
+/// by two (fewer loop-control µops between the 24 FMAs).
 @inline(__always)
 func kernel6x16(
     a: UnsafePointer<Float>, aRowStride: Int, aKStride: Int,
     panel: UnsafePointer<Float>, panelStride: Int, k: Int,
     c: UnsafeMutablePointer<Float>, ldc: Int, start: UnsafePointer<Float>?
 ) {
-    var c00: Vec8, c01: Vec8, c10: Vec8, c11: Vec8, c20: Vec8, c21: Vec8
-    var c30: Vec8, c31: Vec8, c40: Vec8, c41: Vec8, c50: Vec8, c51: Vec8
-    if let start {
-        c00 = loadVec8(start); c01 = loadVec8(start + 8)
-        c10 = c00; c11 = c01; c20 = c00; c21 = c01
-        c30 = c00; c31 = c01; c40 = c00; c41 = c01; c50 = c00; c51 = c01
-    } else {
-        c00 = loadVec8(c); c01 = loadVec8(c + 8)
-        c10 = loadVec8(c + ldc); c11 = loadVec8(c + ldc + 8)
-        c20 = loadVec8(c + 2 * ldc); c21 = loadVec8(c + 2 * ldc + 8)
-        c30 = loadVec8(c + 3 * ldc); c31 = loadVec8(c + 3 * ldc + 8)
-        c40 = loadVec8(c + 4 * ldc); c41 = loadVec8(c + 4 * ldc + 8)
-        c50 = loadVec8(c + 5 * ldc); c51 = loadVec8(c + 5 * ldc + 8)
+    var block = start.map { Block6x16(row0: loadVec8($0), loadVec8($0 + 8)) } ?? Block6x16(loading: c, ldc: ldc)
+    var x = a, b = panel
+    var remaining = k
+    while remaining >= 2 {
+        block.step(x, aRowStride, b)
+        block.step(x + aKStride, aRowStride, b + panelStride)
+        x += 2 * aKStride
+        b += 2 * panelStride
+        remaining -= 2
     }
-    var b = panel
-    var x6 = a
-    let r1 = aRowStride, r2 = 2 * aRowStride, r3 = 3 * aRowStride, r4 = 4 * aRowStride, r5 = 5 * aRowStride
-    for _ in 0..<k {
-        let b0 = loadVec8(b), b1 = loadVec8(b + 8)
-        b += panelStride
-        var x = Vec8(repeating: x6[0])
-        c00 = fma8(c00, x, b0); c01 = fma8(c01, x, b1)
-        x = Vec8(repeating: x6[r1])
-        c10 = fma8(c10, x, b0); c11 = fma8(c11, x, b1)
-        x = Vec8(repeating: x6[r2])
-        c20 = fma8(c20, x, b0); c21 = fma8(c21, x, b1)
-        x = Vec8(repeating: x6[r3])
-        c30 = fma8(c30, x, b0); c31 = fma8(c31, x, b1)
-        x = Vec8(repeating: x6[r4])
-        c40 = fma8(c40, x, b0); c41 = fma8(c41, x, b1)
-        x = Vec8(repeating: x6[r5])
-        c50 = fma8(c50, x, b0); c51 = fma8(c51, x, b1)
-        x6 += aKStride
-    }
-    storeVec8(c00, c); storeVec8(c01, c + 8)
-    storeVec8(c10, c + ldc); storeVec8(c11, c + ldc + 8)
-    storeVec8(c20, c + 2 * ldc); storeVec8(c21, c + 2 * ldc + 8)
-    storeVec8(c30, c + 3 * ldc); storeVec8(c31, c + 3 * ldc + 8)
-    storeVec8(c40, c + 4 * ldc); storeVec8(c41, c + 4 * ldc + 8)
-    storeVec8(c50, c + 5 * ldc); storeVec8(c51, c + 5 * ldc + 8)
+    if remaining == 1 { block.step(x, aRowStride, b) }
+    block.store(c, ldc: ldc)
 }

@@ -3,7 +3,10 @@
 # on the same model files and the same texts, one thread and all cores, in one run.
 #
 #   bench/embeddings/run.sh                 # 16/128/256 tokens, 1 thread and all cores
-#   TOKENS=128 THREADS=1 SECONDS_PER=5 bench/embeddings/run.sh
+#   TOKENS=128 THREADS=1 SECONDS_PER=5 ROUNDS=1 bench/embeddings/run.sh
+#
+# The two sides run alternately for ROUNDS rounds (default 3) and the table shows the
+# median of each, so load from other processes on a shared box hits both alike.
 #
 # Needs: swift, python3 (PyPI reachable the first time: torch + sentence-transformers are
 # installed into bench/embeddings/.venv, a throwaway virtualenv, several GB).
@@ -14,6 +17,7 @@ TOKENS="${TOKENS:-16,128,256}"
 THREADS="${THREADS:-1,0}"
 SECONDS_PER="${SECONDS_PER:-4}"
 BATCH="${BATCH:-32}"
+ROUNDS="${ROUNDS:-3}"
 VENV="$ROOT/bench/embeddings/.venv"
 MODEL="$ROOT/models/all-MiniLM-L6-v2"
 OUT="$(mktemp -d)"
@@ -31,29 +35,34 @@ fi
 echo "== $(date -u '+%F %T') UTC, $(nproc) cores, load: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "   $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 ARGS=(--tokens "$TOKENS" --threads "$THREADS" --seconds "$SECONDS_PER" --batch "$BATCH")
-PULSE_EMBEDDING_MODEL_DIR="$MODEL" "$ROOT/.build/release/pulse-embed" bench "${ARGS[@]}" | tee "$OUT/swift.txt"
-HF_HUB_OFFLINE=1 "$VENV/bin/python" "$ROOT/bench/embeddings/pytorch_bench.py" --model "$MODEL" "${ARGS[@]}" 2>/dev/null \
-  | tee "$OUT/pytorch.txt"
-
+for round in $(seq 1 "$ROUNDS"); do
+  echo "== round $round/$ROUNDS"
+  PULSE_EMBEDDING_MODEL_DIR="$MODEL" "$ROOT/.build/release/pulse-embed" bench "${ARGS[@]}" | tee "$OUT/swift.$round.txt"
+  HF_HUB_OFFLINE=1 "$VENV/bin/python" "$ROOT/bench/embeddings/pytorch_bench.py" --model "$MODEL" "${ARGS[@]}" 2>/dev/null \
+    | tee "$OUT/pytorch.$round.txt"
+done
 echo
-python3 - "$OUT/swift.txt" "$OUT/pytorch.txt" <<'PY'
-import re, sys
-def parse(path):
-    rows, rss = {}, None
-    for line in open(path):
-        m = re.match(r"\w+ tokens=(\d+) threads=(\d+) texts_per_s=([\d.]+) cpu_ms_per_text=([\d.]+)", line)
-        if m:
-            rows[(int(m[1]), int(m[2]))] = (float(m[3]), float(m[4]))
-        m = re.match(r"# peak RSS (\d+) MB", line)
-        if m:
-            rss = int(m[1])
-    return rows, rss
-swift, swift_rss = parse(sys.argv[1])
-torch, torch_rss = parse(sys.argv[2])
-print("| tokens | threads | Swift texts/s | PyTorch texts/s | Swift/PyTorch | Swift CPU ms/text | PyTorch CPU ms/text |")
-print("|---:|---:|---:|---:|---:|---:|---:|")
+python3 - "$OUT" "$ROUNDS" <<'PY'
+import re, statistics, sys
+out, rounds = sys.argv[1], int(sys.argv[2])
+def parse(side):
+    rows, rss = {}, 0
+    for r in range(1, rounds + 1):
+        for line in open(f"{out}/{side}.{r}.txt"):
+            m = re.match(r"\w+ tokens=(\d+) threads=(\d+) texts_per_s=([\d.]+) cpu_ms_per_text=([\d.]+)", line)
+            if m:
+                rows.setdefault((int(m[1]), int(m[2])), []).append((float(m[3]), float(m[4])))
+            m = re.match(r"# peak RSS (\d+) MB", line)
+            if m:
+                rss = max(rss, int(m[1]))
+    return {k: (statistics.median(x for x, _ in v), statistics.median(y for _, y in v)) for k, v in rows.items()}, rss
+swift, swift_rss = parse("swift")
+torch, torch_rss = parse("pytorch")
+print(f"median of {rounds} alternating rounds")
+print("| tokens | threads | Swift texts/s | PyTorch texts/s | Swift/PyTorch | Swift CPU ms/text | PyTorch CPU ms/text | CPU-time ratio |")
+print("|---:|---:|---:|---:|---:|---:|---:|---:|")
 for key in sorted(swift):
     s, t = swift[key], torch.get(key, (float("nan"), float("nan")))
-    print(f"| {key[0]} | {key[1]} | {s[0]:.1f} | {t[0]:.1f} | {s[0] / t[0]:.2f}x | {s[1]:.1f} | {t[1]:.1f} |")
-print(f"\npeak RSS with the model loaded: Swift {swift_rss} MB, PyTorch {torch_rss} MB")
+    print(f"| {key[0]} | {key[1]} | {s[0]:.1f} | {t[0]:.1f} | {s[0] / t[0]:.2f}x | {s[1]:.1f} | {t[1]:.1f} | {t[1] / s[1]:.2f}x |")
+print(f"\npeak RSS with the model loaded (max over rounds): Swift {swift_rss} MB, PyTorch {torch_rss} MB")
 PY
