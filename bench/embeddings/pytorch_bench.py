@@ -7,6 +7,7 @@ Sources/PulseEmbedTool/Bench.swift), in the same line format.
 import argparse
 import os
 import resource
+import sys
 import time
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -22,6 +23,28 @@ def bench_texts(tokens, count):
     return [" ".join(WORDS[(i + index) % len(WORDS)] for i in range(tokens - 2)) for index in range(count)]
 
 
+def measure(model, length, requested, cores, args):
+    texts = bench_texts(length, args.batch)
+    counts = {len(model.tokenizer(t)["input_ids"]) for t in texts}
+    assert counts == {length}, f"bench texts have {counts} tokens, wanted {length}"
+    workers = cores if requested == 0 else requested
+    torch.set_num_threads(workers)
+    with torch.inference_mode():
+        model.encode(texts, batch_size=args.batch, normalize_embeddings=True)  # warm-up
+        done = 0
+        start, cpu_start = time.perf_counter(), time.process_time()
+        while True:
+            model.encode(texts, batch_size=args.batch, normalize_embeddings=True)
+            done += len(texts)
+            elapsed = time.perf_counter() - start
+            if elapsed >= args.seconds:
+                break
+    cpu_ms = (time.process_time() - cpu_start) * 1000 / done
+    rate = done / elapsed
+    return (f"pytorch tokens={length} threads={workers} texts_per_s={rate:.1f} cpu_ms_per_text={cpu_ms:.2f} "
+            f"peak_rss_mb={resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024}")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--model", required=True)
@@ -29,6 +52,8 @@ def main():
     parser.add_argument("--threads", default="1,0")
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--batch", type=int, default=32)
+    parser.add_argument("--serve", action="store_true",
+                        help="read 'TOKENS THREADS' lines on stdin, answer one result line each")
     args = parser.parse_args()
 
     model = SentenceTransformer(args.model, device="cpu")
@@ -36,26 +61,15 @@ def main():
     cores = os.cpu_count()
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
     print(f"# pytorch {torch.__version__} bench: model loaded, peak RSS {rss} MB, {cores} cores")
-    for length in [int(t) for t in args.tokens.split(",")]:
-        texts = bench_texts(length, args.batch)
-        counts = {len(model.tokenizer(t)["input_ids"]) for t in texts}
-        assert counts == {length}, f"bench texts have {counts} tokens, wanted {length}"
-        for requested in [int(t) for t in args.threads.split(",")]:
-            workers = cores if requested == 0 else requested
-            torch.set_num_threads(workers)
-            with torch.inference_mode():
-                model.encode(texts, batch_size=args.batch, normalize_embeddings=True)  # warm-up
-                done = 0
-                start, cpu_start = time.perf_counter(), time.process_time()
-                while True:
-                    model.encode(texts, batch_size=args.batch, normalize_embeddings=True)
-                    done += len(texts)
-                    elapsed = time.perf_counter() - start
-                    if elapsed >= args.seconds:
-                        break
-            cpu_ms = (time.process_time() - cpu_start) * 1000 / done
-            rate = done / elapsed
-            print(f"pytorch tokens={length} threads={workers} texts_per_s={rate:.1f} cpu_ms_per_text={cpu_ms:.2f}")
+    sys.stdout.flush()
+    if args.serve:
+        for request in sys.stdin:
+            length, requested = (int(x) for x in request.split())
+            print(measure(model, length, requested, cores, args), flush=True)
+    else:
+        for length in [int(t) for t in args.tokens.split(",")]:
+            for requested in [int(t) for t in args.threads.split(",")]:
+                print(measure(model, length, requested, cores, args), flush=True)
     print(f"# peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024} MB")
 
 

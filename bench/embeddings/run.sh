@@ -5,8 +5,10 @@
 #   bench/embeddings/run.sh                 # 16/128/256 tokens, 1 thread and all cores
 #   TOKENS=128 THREADS=1 SECONDS_PER=5 ROUNDS=1 bench/embeddings/run.sh
 #
-# The two sides run alternately for ROUNDS rounds (default 3) and the table shows the
-# median of each, so load from other processes on a shared box hits both alike.
+# For every configuration the two sides are measured back to back (order swapped every
+# round; PyTorch stays loaded in a coprocess, pulse-embed starts per measurement, which
+# takes well under a second), ROUNDS rounds (default 3); the table shows medians. This
+# way load from other processes on a shared box hits both sides alike.
 #
 # Needs: swift, python3 (PyPI reachable the first time: torch + sentence-transformers are
 # installed into bench/embeddings/.venv, a throwaway virtualenv, several GB).
@@ -34,35 +36,47 @@ fi
 
 echo "== $(date -u '+%F %T') UTC, $(nproc) cores, load: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "   $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
-ARGS=(--tokens "$TOKENS" --threads "$THREADS" --seconds "$SECONDS_PER" --batch "$BATCH")
+COMMON=(--seconds "$SECONDS_PER" --batch "$BATCH")
+coproc TORCH { HF_HUB_OFFLINE=1 exec "$VENV/bin/python" "$ROOT/bench/embeddings/pytorch_bench.py" --model "$MODEL" --serve "${COMMON[@]}" 2>/dev/null; }
+read -r -u "${TORCH[0]}" header && echo "$header"
+swift_side() {
+  PULSE_EMBEDDING_MODEL_DIR="$MODEL" "$ROOT/.build/release/pulse-embed" bench --tokens "$1" --threads "$2" "${COMMON[@]}" \
+    | awk '/^swift/ {line=$0} /^# peak RSS/ {rss=$4} END {print line " peak_rss_mb=" rss}' | tee -a "$OUT/swift.txt"
+}
+torch_side() {
+  echo "$1 $2" >&"${TORCH[1]}"
+  read -r -u "${TORCH[0]}" line && echo "$line" | tee -a "$OUT/pytorch.txt"
+}
 for round in $(seq 1 "$ROUNDS"); do
   echo "== round $round/$ROUNDS"
-  PULSE_EMBEDDING_MODEL_DIR="$MODEL" "$ROOT/.build/release/pulse-embed" bench "${ARGS[@]}" | tee "$OUT/swift.$round.txt"
-  HF_HUB_OFFLINE=1 "$VENV/bin/python" "$ROOT/bench/embeddings/pytorch_bench.py" --model "$MODEL" "${ARGS[@]}" 2>/dev/null \
-    | tee "$OUT/pytorch.$round.txt"
+  for tokens in ${TOKENS//,/ }; do
+    for threads in ${THREADS//,/ }; do
+      if (( round % 2 )); then swift_side "$tokens" "$threads"; torch_side "$tokens" "$threads"
+      else torch_side "$tokens" "$threads"; swift_side "$tokens" "$threads"; fi
+    done
+  done
 done
+exec {TORCH[1]}>&-
+wait
 echo
 python3 - "$OUT" "$ROUNDS" <<'PY'
 import re, statistics, sys
 out, rounds = sys.argv[1], int(sys.argv[2])
 def parse(side):
     rows, rss = {}, 0
-    for r in range(1, rounds + 1):
-        for line in open(f"{out}/{side}.{r}.txt"):
-            m = re.match(r"\w+ tokens=(\d+) threads=(\d+) texts_per_s=([\d.]+) cpu_ms_per_text=([\d.]+)", line)
-            if m:
-                rows.setdefault((int(m[1]), int(m[2])), []).append((float(m[3]), float(m[4])))
-            m = re.match(r"# peak RSS (\d+) MB", line)
-            if m:
-                rss = max(rss, int(m[1]))
+    for line in open(f"{out}/{side}.txt"):
+        m = re.match(r"\w+ tokens=(\d+) threads=(\d+) texts_per_s=([\d.]+) cpu_ms_per_text=([\d.]+) peak_rss_mb=(\d+)", line)
+        if m:
+            rows.setdefault((int(m[1]), int(m[2])), []).append((float(m[3]), float(m[4])))
+            rss = max(rss, int(m[5]))
     return {k: (statistics.median(x for x, _ in v), statistics.median(y for _, y in v)) for k, v in rows.items()}, rss
 swift, swift_rss = parse("swift")
 torch, torch_rss = parse("pytorch")
-print(f"median of {rounds} alternating rounds")
+print(f"median of {rounds} rounds, the two sides back to back per configuration")
 print("| tokens | threads | Swift texts/s | PyTorch texts/s | Swift/PyTorch | Swift CPU ms/text | PyTorch CPU ms/text | CPU-time ratio |")
 print("|---:|---:|---:|---:|---:|---:|---:|---:|")
 for key in sorted(swift):
     s, t = swift[key], torch.get(key, (float("nan"), float("nan")))
     print(f"| {key[0]} | {key[1]} | {s[0]:.1f} | {t[0]:.1f} | {s[0] / t[0]:.2f}x | {s[1]:.1f} | {t[1]:.1f} | {t[1] / s[1]:.2f}x |")
-print(f"\npeak RSS with the model loaded (max over rounds): Swift {swift_rss} MB, PyTorch {torch_rss} MB")
+print(f"\npeak RSS with the model loaded (max over all measurements): Swift {swift_rss} MB, PyTorch {torch_rss} MB")
 PY
