@@ -69,14 +69,19 @@ def parse(side):
         if m:
             rows.setdefault((int(m[1]), int(m[2])), []).append((float(m[3]), float(m[4])))
             rss = max(rss, int(m[5]))
-    return {k: (statistics.median(x for x, _ in v), statistics.median(y for _, y in v)) for k, v in rows.items()}, rss
+    return rows, rss
 swift, swift_rss = parse("swift")
 torch, torch_rss = parse("pytorch")
-print(f"median of {rounds} rounds, the two sides back to back per configuration")
-print("| tokens | threads | Swift texts/s | PyTorch texts/s | Swift/PyTorch | Swift CPU ms/text | PyTorch CPU ms/text | CPU-time ratio |")
+med = statistics.median
+print(f"medians of {rounds} rounds; the two sides run back to back per configuration, so the")
+print("paired ratio (median over rounds of Swift/PyTorch within the same round) is the fairest figure")
+print("| tokens | threads | Swift texts/s | PyTorch texts/s | paired ratio (per-round values) | Swift CPU ms/text | PyTorch CPU ms/text | CPU-time ratio |")
 print("|---:|---:|---:|---:|---:|---:|---:|---:|")
 for key in sorted(swift):
-    s, t = swift[key], torch.get(key, (float("nan"), float("nan")))
-    print(f"| {key[0]} | {key[1]} | {s[0]:.1f} | {t[0]:.1f} | {s[0] / t[0]:.2f}x | {s[1]:.1f} | {t[1]:.1f} | {t[1] / s[1]:.2f}x |")
+    s, t = swift[key], torch.get(key, [])
+    ratios = [a[0] / b[0] for a, b in zip(s, t)]
+    cpu_s, cpu_t = med(x[1] for x in s), med(x[1] for x in t)
+    print(f"| {key[0]} | {key[1]} | {med(x[0] for x in s):.1f} | {med(x[0] for x in t):.1f} | "
+          f"{med(ratios):.2f}x ({', '.join(f'{r:.2f}' for r in ratios)}) | {cpu_s:.1f} | {cpu_t:.1f} | {cpu_t / cpu_s:.2f}x |")
 print(f"\npeak RSS with the model loaded (max over all measurements): Swift {swift_rss} MB, PyTorch {torch_rss} MB")
 PY
