@@ -1,4 +1,5 @@
 // swift-tools-version:6.0
+import Foundation
 import PackageDescription
 
 // Pulse: one package, one library (PulseCore) made of small layered targets, five thin
@@ -7,6 +8,29 @@ import PackageDescription
 /// Hot numeric code (embedding kernels, vector distances) is compiled optimised even in
 /// debug builds: at -Onone it is over 100x slower, which would make tests crawl.
 let optimisedAlways: [SwiftSetting] = [.unsafeFlags(["-O"])]
+
+/// The embedding kernels also get AVX2+FMA code generation when the build machine has
+/// both (read from /proc/cpuinfo; a binary built this way needs AVX2+FMA where it runs).
+/// Never AVX-512: such a binary crashes on CPUs without it. PULSE_PORTABLE_KERNELS=1
+/// forces the generic x86-64 build.
+let buildMachineHasAVX2FMA: Bool = {
+    #if os(Linux) && arch(x86_64)
+        if ProcessInfo.processInfo.environment["PULSE_PORTABLE_KERNELS"] == "1" { return false }
+        guard let cpuinfo = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+            let flags = cpuinfo.split(separator: "\n").first(where: { $0.hasPrefix("flags") })
+        else { return false }
+        let set = Set(flags.split(separator: " ").map(String.init))
+        return set.contains("avx2") && set.contains("fma")
+    #else
+        return false
+    #endif
+}()
+/// -wmo as well: without whole-module optimisation (debug builds) the small
+/// @inline(__always) SIMD helpers are not inlined across files and the kernels crawl.
+let embeddingKernelSettings: [SwiftSetting] =
+    buildMachineHasAVX2FMA
+    ? [.unsafeFlags(["-O", "-wmo", "-num-threads", "1", "-target-cpu", "haswell"]), .define("PULSE_FMA")]
+    : [.unsafeFlags(["-O", "-wmo", "-num-threads", "1"])]
 
 let package = Package(
     name: "Pulse",
@@ -76,7 +100,7 @@ let package = Package(
 
         // MARK: AI core: vector engine and local embeddings
         .target(name: "PulseVector", swiftSettings: optimisedAlways),
-        .target(name: "PulseEmbeddingKernels", swiftSettings: optimisedAlways),
+        .target(name: "PulseEmbeddingKernels", swiftSettings: embeddingKernelSettings),
         .target(name: "PulseEmbeddings", dependencies: ["PulseEmbeddingKernels"]),
 
         // MARK: Service composition (health, ready, metrics, openapi, lifecycle)
@@ -126,7 +150,9 @@ let package = Package(
         .testTarget(name: "PulsePostgresTests", dependencies: ["PulsePostgres", "PulseDatabaseOps", "PulseTestSupport"]),
         .testTarget(name: "PulseSecurityTests", dependencies: ["PulseSecurity", "PulseTestSupport"]),
         .testTarget(name: "PulseVectorTests", dependencies: ["PulseVector"]),
-        .testTarget(name: "PulseEmbeddingsTests", dependencies: ["PulseEmbeddings"]),
+        .testTarget(
+            name: "PulseEmbeddingsTests", dependencies: ["PulseEmbeddings", "PulseEmbeddingKernels"],
+            exclude: ["Fixtures"]),
         .testTarget(name: "PulseServiceTests", dependencies: ["PulseService", "PulseTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,2 +1,0 @@
-import PulseEmbeddings
-print("pulse-embed")

@@ -1,1 +1,0 @@
-// PulseEmbeddingKernels: module folder. See docs/architecture.md for what lives here.

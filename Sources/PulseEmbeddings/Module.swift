@@ -1,1 +1,0 @@
-// PulseEmbeddings: module folder. See docs/architecture.md for what lives here.

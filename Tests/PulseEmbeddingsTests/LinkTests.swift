@@ -1,4 +1,0 @@
-import Testing
-@testable import PulseEmbeddings
-
-@Test func moduleLinks() {}
