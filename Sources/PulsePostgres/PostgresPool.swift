@@ -38,7 +38,7 @@ public actor PostgresPool {
     public var statistics: Statistics { Statistics(open: open, idle: idle.count, waiting: waiters.count) }
 
     /// Runs `body` with a leased connection and returns it to the pool afterwards.
-    public nonisolated func withConnection<T: Sendable>(
+    public nonisolated func withConnection<T>(
         _ body: (PostgresConnection) async throws -> T
     ) async throws -> T {
         let connection = try await acquire()
