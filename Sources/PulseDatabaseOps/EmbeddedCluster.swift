@@ -31,6 +31,15 @@ public struct EmbeddedCluster: Sendable {
             try await ProcessRunner.chown(path, to: user)
         }
         try fm.setAttributes([.posixPermissions: 0o700], ofItemAtPath: configuration.socketDirectory)
+        // Name a busy port before doing any work (a second `up` finds its own servers running).
+        if !(try await isRunning(configuration.primaryDirectory)) && !ProcessRunner.isPortFree(configuration.primaryPort) {
+            throw EmbeddedClusterError.portInUse(configuration.primaryPort, role: "primary")
+        }
+        if configuration.withReplica, !(try await isRunning(configuration.replicaDirectory)),
+            !ProcessRunner.isPortFree(configuration.effectiveReplicaPort)
+        {
+            throw EmbeddedClusterError.portInUse(configuration.effectiveReplicaPort, role: "replica")
+        }
         let credentials = try loadOrCreateCredentials()
         if !fm.fileExists(atPath: configuration.primaryDirectory + "/PG_VERSION") {
             try await initPrimary(credentials)

@@ -20,44 +20,62 @@ package enum ProcessRunner {
         guard FileManager.default.isExecutableFile(atPath: executable) else {
             throw EmbeddedClusterError.missingBinary(executable)
         }
-        let process = Process()
-        if let user, isRoot {
-            process.executableURL = URL(fileURLWithPath: "/usr/sbin/runuser")
-            process.arguments = ["-u", user, "--", executable] + arguments
-        } else {
-            process.executableURL = URL(fileURLWithPath: executable)
-            process.arguments = arguments
-        }
+        var argv = [executable] + arguments
+        if let user, isRoot { argv = ["/usr/sbin/runuser", "-u", user, "--"] + argv }
         var env = ProcessInfo.processInfo.environment
         env.merge(environment) { _, new in new }
-        process.environment = env
         let outURL = FileManager.default.temporaryDirectory.appendingPathComponent("pulse-cmd-\(UUID().uuidString).out")
         let errURL = FileManager.default.temporaryDirectory.appendingPathComponent("pulse-cmd-\(UUID().uuidString).err")
-        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
         defer {
             try? FileManager.default.removeItem(at: outURL)
             try? FileManager.default.removeItem(at: errURL)
         }
-        let out = try FileHandle(forWritingTo: outURL)
-        let err = try FileHandle(forWritingTo: errURL)
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
-            process.terminationHandler = { finished in continuation.resume(returning: finished.terminationStatus) }
-            do {
-                try process.run()
-            } catch {
-                process.terminationHandler = nil
-                continuation.resume(throwing: error)
-            }
-        }
-        try? out.close()
-        try? err.close()
+        let pid = try spawn(argv, environment: env.map { "\($0.key)=\($0.value)" }, stdout: outURL.path, stderr: errURL.path)
+        let status = await waitForExit(pid)
         let stdout = (try? String(contentsOf: outURL, encoding: .utf8)) ?? ""
         let stderr = (try? String(contentsOf: errURL, encoding: .utf8)) ?? ""
         return CommandResult(status: status, stdout: stdout, stderr: stderr)
+    }
+
+    /// posix_spawn with stdout/stderr redirected to files and stdin from /dev/null, in its own
+    /// process group (so a Ctrl-C aimed at us does not also hit a server pg_ctl starts).
+    private static func spawn(_ argv: [String], environment: [String], stdout: String, stderr: String) throws -> pid_t {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, stdout, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(&actions, 2, stderr, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP))
+        posix_spawnattr_setpgroup(&attributes, 0)
+        let cArguments = argv.map { strdup($0) } + [nil]
+        let cEnvironment = environment.map { strdup($0) } + [nil]
+        defer {
+            cArguments.forEach { free($0) }
+            cEnvironment.forEach { free($0) }
+        }
+        var pid: pid_t = 0
+        let result = posix_spawn(&pid, argv[0], &actions, &attributes, cArguments, cEnvironment)
+        guard result == 0 else {
+            throw EmbeddedClusterError.commandFailed(argv[0], "posix_spawn failed: \(String(cString: strerror(result)))")
+        }
+        return pid
+    }
+
+    /// Reaps `pid` on a short-lived thread of its own (waitpid blocks), then resumes.
+    private static func waitForExit(_ pid: pid_t) async -> Int32 {
+        await withCheckedContinuation { continuation in
+            let thread = Thread {
+                var status: Int32 = 0
+                while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+                let exited = status & 0x7f == 0
+                continuation.resume(returning: exited ? (status >> 8) & 0xff : 128 + (status & 0x7f))
+            }
+            thread.start()
+        }
     }
 
     /// Makes `path` (and what is inside) belong to `user` when we are root.

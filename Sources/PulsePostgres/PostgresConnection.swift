@@ -69,6 +69,8 @@ public final class PostgresConnection: @unchecked Sendable {
             PQfinish(handle)
             throw error
         }
+        // Server notices (e.g. "already exists, skipping") must not go to our stderr.
+        _ = PQsetNoticeProcessor(handle, { _, _ in }, nil)
         guard PQsetnonblocking(handle, 1) == 0 else {
             let message = errorMessage(handle)
             reactor.deregister(fd: PQsocket(handle))

@@ -80,6 +80,7 @@ public final class PostgresDatabase: Sendable {
 
     /// A write transaction on the primary, optionally in a tenant scope. With a session,
     /// the commit's WAL position is remembered for read-your-writes.
+    @discardableResult
     public func write<T>(
         clientID: Int? = nil, session: DatabaseSession? = nil, _ body: (PostgresTransaction) async throws -> T
     ) async throws -> T {
@@ -94,6 +95,7 @@ public final class PostgresDatabase: Sendable {
     }
 
     /// A read-only transaction routed by `route` (see type documentation).
+    @discardableResult
     public func read<T>(
         _ route: ReadRoute = .primary, clientID: Int? = nil, session: DatabaseSession? = nil,
         _ body: (PostgresTransaction) async throws -> T
@@ -168,12 +170,14 @@ public struct ClientScope: Sendable {
     public let database: PostgresDatabase
     public let clientID: Int
 
+    @discardableResult
     public func write<T>(session: DatabaseSession? = nil, _ body: (PostgresTransaction) async throws -> T)
         async throws -> T
     {
         try await database.write(clientID: clientID, session: session, body)
     }
 
+    @discardableResult
     public func read<T>(
         _ route: ReadRoute = .primary, session: DatabaseSession? = nil, _ body: (PostgresTransaction) async throws -> T
     ) async throws -> T {
