@@ -293,6 +293,7 @@ public struct EmbeddedCluster: Sendable {
     }
 
     /// Runs a PostgreSQL client tool (pg_dump, psql, pgbench) against the primary as the superuser.
+    /// (pg_dump output carries a random `\\restrict` key per run unless `--restrict-key` is given.)
     public func runTool(_ tool: String, _ arguments: [String]) async throws -> String {
         guard let credentials = try loadCredentials() else {
             throw EmbeddedClusterError.invalidConfiguration("no cluster in \(configuration.directory.path)")

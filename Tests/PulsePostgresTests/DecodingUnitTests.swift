@@ -67,7 +67,7 @@ struct DecodingUnitTests {
     @Test func connectionStringValidation() throws {
         #expect(throws: PostgresError.self) { try ConnectionString.validate("") }
         #expect(throws: PostgresError.self) { try ConnectionString.validate("host=a bogus_keyword=1") }
-        #expect(throws: PostgresError.self) { try ConnectionString.validate("postgresql://u@h:notaport/db") }
+        #expect(throws: PostgresError.self) { try ConnectionString.validate("postgresql://u@[::1/db") }
         try ConnectionString.validate("postgresql://u:p@127.0.0.1:5432/db")
         #expect(!ConnectionString.redacted("host=h password=hunter2").contains("hunter2"))
     }

@@ -37,13 +37,13 @@ extension ClusterSuite {
         let count = try runner.load().count
         #expect(try await runner.up(ownerURL).count == count)
         #expect(try await runner.up(ownerURL).isEmpty)  // idempotent
-        let first = try await handle.cluster.runTool("pg_dump", ["--schema-only", "-d", name])
+        let first = try await handle.cluster.runTool("pg_dump", ["--schema-only", "--restrict-key=pulse", "-d", name])
         #expect(first.contains("CREATE TABLE public.work_items"))
         #expect(try await runner.down(ownerURL, steps: count).count == count)
-        let empty = try await handle.cluster.runTool("pg_dump", ["--schema-only", "-d", name])
+        let empty = try await handle.cluster.runTool("pg_dump", ["--schema-only", "--restrict-key=pulse", "-d", name])
         #expect(!empty.contains("CREATE TABLE public.users"))
         try await runner.up(ownerURL)
-        let second = try await handle.cluster.runTool("pg_dump", ["--schema-only", "-d", name])
+        let second = try await handle.cluster.runTool("pg_dump", ["--schema-only", "--restrict-key=pulse", "-d", name])
         #expect(first == second)
         #expect(try await runner.status(ownerURL).allSatisfy { $0.state == .applied })
     }

@@ -95,7 +95,8 @@ extension ClusterSuite {
         }
         try await handle.cluster.start(replica: true)
         #expect(try await Self.eventually { db.replicationStatus.replicaUsable })
-        #expect(try await db.read(.analytics) { try await Self.server($0) } == "replica")
+        let server = try await db.read(.analytics) { try await Self.server($0) }
+        #expect(server == "replica", "\(db.replicationStatus)")
     }
 
     @Test func primaryDownFailsFastThenReconnects() async throws {
