@@ -20,12 +20,17 @@ public final class PostgresCopyWriter {
                 buffer.append(contentsOf: [92, 78])  // \N
                 continue
             }
+            // Fast path: most fields need no escaping and are copied in one go.
+            if !field.utf8.contains(where: { $0 == 92 || $0 == 9 || $0 == 10 || $0 == 13 || $0 == 0 }) {
+                buffer.append(contentsOf: field.utf8)
+                continue
+            }
             for byte in field.utf8 {
                 switch byte {
-                case 92: buffer.append(contentsOf: [92, 92])
-                case 9: buffer.append(contentsOf: [92, 116])
-                case 10: buffer.append(contentsOf: [92, 110])
-                case 13: buffer.append(contentsOf: [92, 114])
+                case 92: buffer.append(92); buffer.append(92)
+                case 9: buffer.append(92); buffer.append(116)
+                case 10: buffer.append(92); buffer.append(110)
+                case 13: buffer.append(92); buffer.append(114)
                 case 0: throw PostgresError(.invalidArgument, message: "COPY field contains a NUL byte")
                 default: buffer.append(byte)
                 }
@@ -53,7 +58,8 @@ extension PostgresConnection {
     /// Returns the number of rows the server stored. If the producer throws, the COPY is
     /// aborted and nothing is stored.
     @discardableResult
-    public func copyFrom(_ sql: String, _ producer: (PostgresCopyWriter) async throws -> Void) async throws -> Int {
+    public func copyFrom(
+        _ sql: String, isolation: isolated (any Actor)? = #isolation, _ producer: (PostgresCopyWriter) async throws -> Void) async throws -> Int {
         try await perform(cancellable: true) {
             try self.send { PQsendQueryParams(self.handle, sql, 0, nil, nil, nil, nil, 0) }
             let start = try await self.collect()
