@@ -16,16 +16,24 @@ public final class PostgresCopyWriter {
     public func write(text fields: [String?]) async throws {
         for (index, field) in fields.enumerated() {
             if index > 0 { buffer.append(9) }
-            guard let field else {
-                buffer.append(contentsOf: [92, 78])  // \N
-                continue
-            }
+            try append(field)
+        }
+        try await endRow()
+    }
+
+    private func append(_ field: String?) throws {
+        guard var field else {
+            buffer.append(92)  // \N
+            buffer.append(78)
+            return
+        }
+        try field.withUTF8 { bytes in
             // Fast path: most fields need no escaping and are copied in one go.
-            if !field.utf8.contains(where: { $0 == 92 || $0 == 9 || $0 == 10 || $0 == 13 || $0 == 0 }) {
-                buffer.append(contentsOf: field.utf8)
-                continue
+            if !bytes.contains(where: { $0 == 92 || $0 == 9 || $0 == 10 || $0 == 13 || $0 == 0 }) {
+                buffer.append(contentsOf: bytes)
+                return
             }
-            for byte in field.utf8 {
+            for byte in bytes {
                 switch byte {
                 case 92: buffer.append(92); buffer.append(92)
                 case 9: buffer.append(92); buffer.append(116)
@@ -36,6 +44,9 @@ public final class PostgresCopyWriter {
                 }
             }
         }
+    }
+
+    private func endRow() async throws {
         buffer.append(10)
         rowsWritten += 1
         if buffer.count >= chunkSize { try await flush() }
@@ -43,7 +54,11 @@ public final class PostgresCopyWriter {
 
     /// Appends one row of Swift values.
     public func write(_ values: [any PostgresEncodable]) async throws {
-        try await write(text: values.map { try $0.postgresText() })
+        for (index, value) in values.enumerated() {
+            if index > 0 { buffer.append(9) }
+            try append(value.postgresText())
+        }
+        try await endRow()
     }
 
     func flush() async throws {
