@@ -108,6 +108,7 @@ let package = Package(
             name: "PulseService",
             dependencies: [
                 "PulseHTTP", "PulseWebSocket", "PulseObservability", "PulseConfiguration",
+                "PulsePostgres", "PulseDatabaseOps",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -11,8 +11,31 @@ struct DownCommand: AsyncParsableCommand {
 
     @OptionGroup var options: CommonOptions
 
+    @Flag(help: "Leave the embedded PostgreSQL running (`pulse db down` stops it later).")
+    var keepDatabase = false
+
     func run() async throws {
         let platform = try Platform(options: options)
+        try await stopServices(platform)
+        if !keepDatabase { try await stopEmbeddedDatabase(platform) }
+    }
+
+    /// Stops the embedded cluster when there is one here and no external `DATABASE_URL`.
+    private func stopEmbeddedDatabase(_ platform: Platform) async throws {
+        guard try ConnectionInfo.fromEnvironment(platform.environment) == nil else { return }
+        let configuration = try EmbeddedClusterConfiguration.fromEnvironment(platform.environment)
+        let primary = configuration.directory.appendingPathComponent("primary").path
+        guard FileManager.default.fileExists(atPath: primary) else { return }
+        do {
+            try await EmbeddedCluster(configuration: configuration).down()
+            print("pulse: database stopped (\(configuration.directory.path))")
+        } catch {
+            printError("pulse down: database: \(error)")
+            throw ExitCode.failure
+        }
+    }
+
+    private func stopServices(_ platform: Platform) async throws {
         guard let state = try platform.readState() else {
             print("pulse: not running here")
             return

@@ -7,7 +7,10 @@ struct PulseCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pulse",
         abstract: "Run and inspect the Pulse platform on this machine.",
-        subcommands: [UpCommand.self, DownCommand.self, StatusCommand.self, ConfigCommand.self]
+        subcommands: [
+            UpCommand.self, DownCommand.self, StatusCommand.self, ConfigCommand.self,
+            DatabaseCommand.self, MigrateCommand.self,
+        ]
     )
 }
 

@@ -21,7 +21,10 @@ struct UpCommand: AsyncParsableCommand {
     var detach = false
 
     @Option(help: "With --detach: seconds to wait for every service to become healthy.")
-    var waitTimeout: Double = 60
+    var waitTimeout: Double = 120
+
+    @Flag(help: "Start the services only: no database, no migrations (for supervisor tests and service-only runs).")
+    var withoutDatabase = false
 
     func run() async throws {
         let platform = try Platform(options: options)
@@ -31,18 +34,17 @@ struct UpCommand: AsyncParsableCommand {
             printError("pulse: already running (supervisor pid \(state.supervisorPID)); run `pulse down` first")
             throw ExitCode.failure
         }
-        let specs = try serviceSpecs(platform)
+        _ = try serviceSpecs(platform, environment: [:])  // refuse bad ports or missing binaries first
         if detach {
             try await runDetached(platform)
             return
         }
 
-        // Data layer (F-RUN): starting the embedded PostgreSQL primary and replica, applying the
-        // migrations and loading the demo client belong here, before any service starts. The
-        // data-layer library provides those calls and the lead wires them in; until then
-        // `pulse up` starts the services only, and each reports on /ready whether the
-        // database in `database.primary_url` is reachable.
-
+        // Data layer (F-RUN): the database comes first (embedded primary + replica, or the
+        // external cluster named by DATABASE_URL), then migrations; the services get its
+        // connection strings. Demo data (a demo client and its admin) is not loaded yet.
+        let databaseEnvironment = withoutDatabase ? [:] : try await startDatabase(platform, logger: logger)
+        let specs = try serviceSpecs(platform, environment: databaseEnvironment)
         let supervisor = ProcessSupervisor(
             specs: specs,
             backoff: RestartBackoff(initial: platform.supervisor.restartInitialDelay,
@@ -67,7 +69,7 @@ struct UpCommand: AsyncParsableCommand {
 
     /// One child per service, in dependency order: auth first (everyone verifies tokens with
     /// it), the gateway last (it proxies to the others).
-    private func serviceSpecs(_ platform: Platform) throws -> [ChildSpec] {
+    private func serviceSpecs(_ platform: Platform, environment: [String: String]) throws -> [ChildSpec] {
         let order: [ServiceName] = [.auth, .backend, .etl, .ai, .gateway]
         return try order.map { name in
             let service = platform.supervisor.services.first { $0.service == name }!
@@ -84,7 +86,34 @@ struct UpCommand: AsyncParsableCommand {
                 name: name.rawValue, executable: executable,
                 arguments: platform.configFiles.flatMap { ["--config", $0] }
                     + ["--host", service.host, "--port", String(service.port)],
+                environment: environment,
                 logFile: platform.logDirectory + "/\(name.rawValue).log", host: service.host, port: service.port)
+        }
+    }
+
+    /// Starts the embedded cluster (or takes `DATABASE_URL`'s), applies the migrations as the
+    /// owner role, and returns the variables that tell the services where the database is.
+    private func startDatabase(_ platform: Platform, logger: Logger) async throws -> [String: String] {
+        do {
+            let info: ConnectionInfo
+            if let external = try ConnectionInfo.fromEnvironment(platform.environment) {
+                info = external
+                logger.info("Using the external database", metadata: ["primary": "\(ConnectionString.redacted(info.primaryURL))"])
+            } else {
+                let configuration = try EmbeddedClusterConfiguration.fromEnvironment(platform.environment)
+                logger.info("Starting embedded PostgreSQL", metadata: [
+                    "directory": "\(configuration.directory.path)", "primary_port": "\(configuration.primaryPort)",
+                    "replica_port": "\(configuration.effectiveReplicaPort)",
+                ])
+                info = try await EmbeddedCluster(configuration: configuration).up()
+            }
+            let migrations = platform.environment["PULSE_MIGRATIONS_DIR"] ?? "migrations"
+            let applied = try await MigrationRunner(directory: URL(fileURLWithPath: migrations)).up(info.ownerURL)
+            logger.info("Migrations applied", metadata: ["applied": "\(applied.count)", "folder": "\(migrations)"])
+            return info.environment
+        } catch {
+            printError("pulse up: database: \(error)")
+            throw ExitCode.failure
         }
     }
 
@@ -92,7 +121,8 @@ struct UpCommand: AsyncParsableCommand {
     private func runDetached(_ platform: Platform) async throws {
         let exe = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
         let spec = ChildSpec(name: "supervisor", executable: exe,
-                             arguments: ["up"] + platform.configFiles.flatMap { ["--config", $0] },
+                             arguments: ["up"] + platform.configFiles.flatMap { ["--config", $0] }
+                                 + (withoutDatabase ? ["--without-database"] : []),
                              environment: ["PULSE_LOG_COLOR": "never"],
                              logFile: platform.logDirectory + "/supervisor.log")
         let pid = try ChildProcess.spawn(spec, newSession: true)

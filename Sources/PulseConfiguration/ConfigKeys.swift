@@ -58,5 +58,10 @@ public enum ConfigKeys {
         Dictionary(uniqueKeysWithValues: all.map { ($0.environmentName, $0) })
 
     /// Environment variables that start with `PULSE_` but are not keys: they steer loading itself.
-    public static let controlVariables: Set<String> = ["PULSE_CONFIG", "PULSE_BIN_DIR"]
+    public static let controlVariables: Set<String> = [
+        "PULSE_CONFIG", "PULSE_BIN_DIR",
+        // Read by the data layer and the embedding model (docs/configuration.md, "Other variables").
+        "PULSE_DATA_DIR", "PULSE_DB_PORT", "PULSE_DB_REPLICA_PORT", "PULSE_PG_BIN", "PULSE_MIGRATIONS_DIR",
+        "PULSE_EMBEDDING_MODEL_DIR", "PULSE_PORTABLE_KERNELS",
+    ]
 }

@@ -31,12 +31,12 @@ private struct StatusRow: Decodable {
     let config = dir.write("pulse.toml", toml)
     let pulse = buildDirectory + "/pulse"
 
-    let up = try ChildProcess.spawn(ChildSpec(name: "up", executable: pulse, arguments: ["up", "--config", config],
+    let up = try ChildProcess.spawn(ChildSpec(name: "up", executable: pulse, arguments: ["up", "--without-database", "--config", config],
                                               logFile: dir.path + "/up.log"))
     var upExited = false
     defer {
         if !upExited {
-            _ = try? runCommand(pulse, ["down", "--config", config])
+            _ = try? runCommand(pulse, ["down", "--keep-database", "--config", config])
             kill(up, SIGKILL)
             _ = ChildProcess.reap(up)
         }
@@ -66,12 +66,12 @@ private struct StatusRow: Decodable {
     }, "backend restarted and healthy")
 
     // A second `pulse up` refuses while one runs.
-    let second = try await blocking { try runCommand(pulse, ["up", "--config", config]) }
+    let second = try await blocking { try runCommand(pulse, ["up", "--without-database", "--config", config]) }
     #expect(second.status != 0 && second.output.contains("already running"))
 
     let pids = try await blocking { try status() }.1.compactMap(\.pid)
     #expect(pids.count == 5)
-    let down = try await blocking { try runCommand(pulse, ["down", "--config", config]) }
+    let down = try await blocking { try runCommand(pulse, ["down", "--keep-database", "--config", config]) }
     #expect(down.status == 0, "\(down.output)")
     let exit = await waitForExit(up, seconds: 10)
     upExited = exit != nil
@@ -95,14 +95,62 @@ private struct StatusRow: Decodable {
     for service in ServiceName.allCases { toml += "[\(service.rawValue)]\nport = \(freePort())\n" }
     let config = dir.write("pulse.toml", toml)
     let pulse = buildDirectory + "/pulse"
-    let up = try await blocking { try runCommand(pulse, ["up", "--detach", "--config", config]) }
-    defer { _ = try? runCommand(pulse, ["down", "--config", config]) }
+    let up = try await blocking { try runCommand(pulse, ["up", "--detach", "--without-database", "--config", config]) }
+    defer { _ = try? runCommand(pulse, ["down", "--keep-database", "--config", config]) }
     #expect(up.status == 0, "\(up.output)")
     #expect(up.output.contains("running in the background"))
     let state = try #require(try SupervisorState.read(from: dir.path + "/state"))
     #expect(ChildProcess.isAlive(state.supervisorPID))
     #expect(try await blocking { try runCommand(pulse, ["status", "--config", config]) }.status == 0)
-    #expect(try await blocking { try runCommand(pulse, ["down", "--config", config]) }.status == 0)
+    #expect(try await blocking { try runCommand(pulse, ["down", "--keep-database", "--config", config]) }.status == 0)
     #expect(!ChildProcess.isAlive(state.supervisorPID))
     #expect(!state.services.compactMap(\.pid).contains(where: ChildProcess.isAlive))
+}
+
+/// `pulse up` with the data layer: an embedded primary + replica on free ports in a throwaway
+/// folder, migrations applied, every service told where the database is (`/ready` lists the
+/// `database` check, `/metrics` the replication gauges); `pulse down` stops services and database.
+@Test func pulseUpStartsDatabaseAndMigrations() async throws {
+    let dir = TemporaryDirectory("pulse-up-db")
+    defer { dir.remove() }
+    chmod(dir.path, 0o755)  // PostgreSQL runs as `postgres` and must reach its data folder
+    var toml = """
+    [paths]
+    state_dir = "\(dir.path)/state"
+    [log]
+    color = "never"
+
+    """
+    var ports: [String: Int] = [:]
+    for service in ServiceName.allCases {
+        ports[service.rawValue] = freePort()
+        toml += "[\(service.rawValue)]\nport = \(ports[service.rawValue]!)\n"
+    }
+    let config = dir.write("pulse.toml", toml)
+    let pulse = buildDirectory + "/pulse"
+    let dbPort = freePort()
+    let environment = [
+        "PULSE_DATA_DIR": dir.path + "/db", "PULSE_DB_PORT": String(dbPort), "PULSE_DB_REPLICA_PORT": String(freePort()),
+        "PULSE_MIGRATIONS_DIR": packageRoot + "/migrations",
+    ]
+    defer { _ = try? runCommand(pulse, ["down", "--config", config], environment: environment) }
+
+    let up = try await blocking { try runCommand(pulse, ["up", "--detach", "--config", config], environment: environment) }
+    #expect(up.status == 0, "\(up.output)")
+    let backendPort = try #require(ports["backend"])
+    let ready = try #require(HealthProbe.get(host: "127.0.0.1", port: backendPort, path: "/ready", timeout: 5))
+    #expect(ready.status == 200)
+    #expect(ready.body.contains("\"database\""))
+    let metrics = try #require(HealthProbe.get(host: "127.0.0.1", port: backendPort, path: "/metrics", timeout: 5))
+    #expect(metrics.body.contains("pulse_db_primary_up 1"))
+    let migrations = try await blocking {
+        try runCommand(pulse, ["migrate", "status"], environment: environment)
+    }
+    #expect(migrations.status == 0, "\(migrations.output)")
+    #expect(!migrations.output.contains("pending"), "\(migrations.output)")
+
+    let down = try await blocking { try runCommand(pulse, ["down", "--config", config], environment: environment) }
+    #expect(down.status == 0)
+    #expect(down.output.contains("database stopped"), "\(down.output)")
+    #expect(HealthProbe.get(host: "127.0.0.1", port: backendPort) == nil)
 }
