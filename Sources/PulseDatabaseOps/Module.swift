@@ -1,1 +1,0 @@
-// PulseDatabaseOps: module folder. See docs/architecture.md for what lives here.

@@ -1,1 +1,0 @@
-// PulsePostgres: module folder. See docs/architecture.md for what lives here.

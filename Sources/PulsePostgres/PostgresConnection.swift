@@ -1,0 +1,345 @@
+import CLibPQ
+import Foundation
+import Synchronization
+
+/// One libpq connection in non-blocking mode, driven by `PostgresReactor`.
+///
+/// A connection runs one statement at a time: the pool hands it to one task, which
+/// owns it until release. Cancelling that task sends a server-side cancel (`PQcancel`).
+public final class PostgresConnection: @unchecked Sendable {
+    let handle: OpaquePointer
+    private let canceller: Canceller
+    let reactor: PostgresReactor
+    /// SQL text → prepared statement name.
+    private var statements: [String: String] = [:]
+    private var nextStatement = 0
+    package var statementCacheCapacity = 512
+    package let createdAt = PostgresReactor.now()
+    package var lastUsedAt = PostgresReactor.now()
+    private(set) var isClosed = false
+    /// Set when a statement saw the connection break; the pool then drops it.
+    package private(set) var isBroken = false
+
+    private init(handle: OpaquePointer, reactor: PostgresReactor) {
+        self.handle = handle
+        self.reactor = reactor
+        self.canceller = Canceller(PQgetCancel(handle))
+    }
+
+    deinit { close() }
+
+    // MARK: Connecting
+
+    /// Opens a connection without blocking a thread. `conninfo` is a libpq key/value string
+    /// or a `postgresql://` URL.
+    public static func connect(
+        _ conninfo: String, reactor: PostgresReactor? = nil, timeout: Duration = .seconds(10)
+    ) async throws -> PostgresConnection {
+        try ConnectionString.validate(conninfo)
+        let reactor = reactor ?? .shared
+        guard let handle = PQconnectStart(conninfo) else {
+            throw PostgresError(.unavailable, message: "libpq could not allocate a connection")
+        }
+        if PQstatus(handle) == CONNECTION_BAD {
+            let message = errorMessage(handle)
+            PQfinish(handle)
+            throw PostgresError(.unavailable, message: message)
+        }
+        let deadline = PostgresReactor.now() + timeout.nanoseconds
+        var state = PGRES_POLLING_WRITING
+        var lastFD: Int32 = -1
+        do {
+            while state != PGRES_POLLING_OK {
+                let fd = PQsocket(handle)
+                if fd != lastFD && lastFD >= 0 { reactor.deregister(fd: lastFD) }
+                lastFD = fd
+                switch state {
+                case PGRES_POLLING_READING: try await reactor.wait(fd: fd, for: .read, deadline: deadline)
+                case PGRES_POLLING_WRITING: try await reactor.wait(fd: fd, for: .write, deadline: deadline)
+                default:
+                    throw PostgresError(.unavailable, message: errorMessage(handle))
+                }
+                state = PQconnectPoll(handle)
+                if state == PGRES_POLLING_FAILED {
+                    throw PostgresError(.unavailable, message: errorMessage(handle))
+                }
+            }
+        } catch {
+            reactor.deregister(fd: PQsocket(handle))
+            PQfinish(handle)
+            throw error
+        }
+        // Server notices (e.g. "already exists, skipping") must not go to our stderr.
+        _ = PQsetNoticeProcessor(handle, { _, _ in }, nil)
+        guard PQsetnonblocking(handle, 1) == 0 else {
+            let message = errorMessage(handle)
+            reactor.deregister(fd: PQsocket(handle))
+            PQfinish(handle)
+            throw PostgresError(.unavailable, message: message)
+        }
+        return PostgresConnection(handle: handle, reactor: reactor)
+    }
+
+    static func errorMessage(_ handle: OpaquePointer) -> String {
+        String(cString: PQerrorMessage(handle)).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Closes the connection (idempotent).
+    public func close() {
+        guard !isClosed else { return }
+        isClosed = true
+        reactor.deregister(fd: PQsocket(handle))
+        canceller.invalidate()
+        PQfinish(handle)
+    }
+
+    /// True when libpq still considers the connection usable and idle.
+    package var isUsable: Bool {
+        !isClosed && !isBroken && PQstatus(handle) == CONNECTION_OK && PQtransactionStatus(handle) == PQTRANS_IDLE
+    }
+
+    /// Open and not known broken (it may be inside a transaction).
+    package var isAlive: Bool { !isClosed && !isBroken && PQstatus(handle) == CONNECTION_OK }
+
+    package var isIdleOutsideTransaction: Bool { PQtransactionStatus(handle) == PQTRANS_IDLE }
+
+    /// Reads whatever the server sent while the connection sat idle (e.g. a shutdown
+    /// notice) without blocking; returns false when the connection is dead.
+    package func probeIdle() -> Bool {
+        guard isUsable else { return false }
+        if PQconsumeInput(handle) == 0 { isBroken = true }
+        return isUsable
+    }
+
+    /// Server's version number, e.g. 150010.
+    public var serverVersion: Int { Int(PQserverVersion(handle)) }
+
+    // MARK: Statements
+
+    /// Runs one parameterised statement through the prepared-statement cache.
+    @discardableResult
+    public func query(
+        _ sql: String, _ parameters: [any PostgresEncodable] = [], format: PostgresFormat = .text
+    ) async throws -> PostgresRows {
+        let values = try parameters.map { try $0.postgresText() }
+        return try await run(sql, values, format: format, prepared: true, cancellable: true)
+    }
+
+    /// Variadic convenience: `query("SELECT $1::int", 1)`.
+    @discardableResult
+    public func query(_ sql: String, _ first: any PostgresEncodable, _ rest: any PostgresEncodable...)
+        async throws -> PostgresRows
+    {
+        try await query(sql, [first] + rest)
+    }
+
+    /// Runs a statement with parameters but without preparing it (one-off statements, COPY).
+    @discardableResult
+    public func execute(_ sql: String, _ parameters: [any PostgresEncodable] = []) async throws -> PostgresRows {
+        let values = try parameters.map { try $0.postgresText() }
+        return try await run(sql, values, format: .text, prepared: false, cancellable: true)
+    }
+
+    /// Runs a trusted multi-statement script (migration files) with the simple protocol.
+    /// Never pass input here: it takes no parameters.
+    package func executeScript(_ sql: String) async throws {
+        try await perform(cancellable: true) {
+            try self.send { PQsendQuery(self.handle, sql) }
+            _ = try await self.collect()
+        }
+    }
+
+    /// Internal form used for BEGIN/COMMIT/ROLLBACK: `cancellable: false` lets a
+    /// rollback finish even when the task was cancelled.
+    package func run(
+        _ sql: String, _ values: [String?], format: PostgresFormat, prepared: Bool, cancellable: Bool
+    ) async throws -> PostgresRows {
+        try await perform(cancellable: cancellable) {
+            if prepared {
+                do {
+                    return try await self.runPrepared(sql, values, format: format)
+                } catch let error as PostgresError where error.sqlState == "26000" || error.sqlState == "0A000" {
+                    // Statement vanished (DISCARD ALL) or its plan changed shape: re-prepare once.
+                    self.statements.removeValue(forKey: sql)
+                    return try await self.runPrepared(sql, values, format: format)
+                }
+            }
+            try self.withCStrings(values) { pointers in
+                try self.send {
+                    PQsendQueryParams(self.handle, sql, Int32(values.count), nil, pointers, nil, nil, format.rawValue)
+                }
+            }
+            return try await self.collect()
+        }
+    }
+
+    private func runPrepared(_ sql: String, _ values: [String?], format: PostgresFormat) async throws -> PostgresRows {
+        let name: String
+        if let existing = statements[sql] {
+            name = existing
+        } else {
+            if statements.count >= statementCacheCapacity {
+                try send { PQsendQuery(self.handle, "DEALLOCATE ALL") }
+                _ = try await collect()
+                statements.removeAll()
+            }
+            nextStatement += 1
+            name = "pulse_\(nextStatement)"
+            try send { PQsendPrepare(self.handle, name, sql, Int32(values.count), nil) }
+            _ = try await collect()
+            statements[sql] = name
+        }
+        try withCStrings(values) { pointers in
+            try send {
+                PQsendQueryPrepared(self.handle, name, Int32(values.count), pointers, nil, nil, format.rawValue)
+            }
+        }
+        return try await collect()
+    }
+
+    /// Wraps one statement: checks state, installs the server-side cancel, marks breakage.
+    package func perform<T>(cancellable: Bool, _ body: () async throws -> T) async throws -> T {
+        guard !isClosed else { throw PostgresError(.connectionLost, message: "connection is closed") }
+        if cancellable && Task.isCancelled {
+            throw PostgresError(.cancelled, message: "task cancelled before the statement was sent")
+        }
+        lastUsedAt = PostgresReactor.now()
+        do {
+            if !cancellable { return try await body() }
+            let ticket = canceller.begin()
+            defer { canceller.end(ticket) }
+            return try await withTaskCancellationHandler {
+                try await body()
+            } onCancel: { [canceller] in
+                canceller.cancel(ticket)
+            }
+        } catch let error as PostgresError {
+            if error.isConnectionFatal || PQstatus(handle) != CONNECTION_OK { isBroken = true }
+            throw error
+        } catch {
+            isBroken = true
+            throw error
+        }
+    }
+
+    func withCStrings<R>(_ values: [String?], _ body: ([UnsafePointer<CChar>?]) throws -> R) rethrows -> R {
+        let pointers: [UnsafeMutablePointer<CChar>?] = values.map { $0.map { strdup($0)! } }
+        defer { pointers.forEach { free($0) } }
+        return try body(pointers.map { $0.map { UnsafePointer($0) } })
+    }
+
+    /// Calls a PQsend* function and flushes its output without blocking.
+    func send(_ call: () -> Int32) throws {
+        guard call() == 1 else { throw lostOrProtocolError() }
+    }
+
+    func flush() async throws {
+        while true {
+            let result = PQflush(handle)
+            if result == 0 { return }
+            if result < 0 { throw lostOrProtocolError() }
+            try await reactor.wait(fd: PQsocket(handle), for: .readWrite)
+            if PQconsumeInput(handle) == 0 { throw lostOrProtocolError() }
+        }
+    }
+
+    func lostOrProtocolError() -> PostgresError {
+        let message = Self.errorMessage(handle)
+        if PQstatus(handle) != CONNECTION_OK {
+            isBroken = true
+            return PostgresError(.connectionLost, message: message)
+        }
+        return PostgresError(.protocolViolation, message: message)
+    }
+
+    /// Waits until a result is ready (flushing first), then returns it; nil at the end.
+    func nextResult() async throws -> OpaquePointer? {
+        try await flush()
+        while PQisBusy(handle) == 1 {
+            try await reactor.wait(fd: PQsocket(handle), for: .read)
+            if PQconsumeInput(handle) == 0 { throw lostOrProtocolError() }
+        }
+        return PQgetResult(handle)
+    }
+
+    /// Reads every result of the statement; throws the first error after draining.
+    /// Returns early (undrained) on COPY IN so `copyFrom` can stream data.
+    func collect() async throws -> PostgresRows {
+        var rows = PostgresRows(columns: [], values: [], commandTag: "")
+        var failure: PostgresError?
+        while let result = try await nextResult() {
+            defer { PQclear(result) }
+            switch PQresultStatus(result) {
+            case PGRES_TUPLES_OK, PGRES_COMMAND_OK, PGRES_EMPTY_QUERY:
+                if failure == nil { rows = PostgresRows(result: result) }
+            case PGRES_COPY_IN:
+                return PostgresRows(columns: [], values: [], commandTag: "COPY_IN")
+            case PGRES_COPY_OUT, PGRES_COPY_BOTH:
+                failure = failure ?? PostgresError(.protocolViolation, message: "COPY TO is not supported")
+            default:
+                failure = failure ?? Self.serverError(result, handle: handle)
+            }
+        }
+        if let failure { throw failure }
+        return rows
+    }
+
+    static func serverError(_ result: OpaquePointer, handle: OpaquePointer) -> PostgresError {
+        func field(_ code: Character) -> String? {
+            PQresultErrorField(result, Int32(code.asciiValue!)).map { String(cString: $0) }
+        }
+        let sqlState = field("C")
+        let message = field("M") ?? errorMessage(handle)
+        let code: PostgresError.Code
+        if sqlState == "57014" {
+            code = .cancelled
+        } else if sqlState == nil && PQstatus(handle) != CONNECTION_OK {
+            code = .connectionLost
+        } else {
+            code = .server
+        }
+        return PostgresError(
+            code, message: message, sqlState: sqlState, detail: field("D"), hint: field("H"),
+            position: field("P").flatMap { Int($0) }, constraint: field("n"))
+    }
+}
+
+/// Sends `PQcancel` for the statement identified by a ticket, and only while that
+/// statement is still in flight, so a late cancel cannot hit the next statement.
+final class Canceller: @unchecked Sendable {
+    private struct State: @unchecked Sendable {
+        var pointer: OpaquePointer?
+        var ticket: UInt64 = 0
+        var active = false
+    }
+    private let state: Mutex<State>
+
+    init(_ pointer: OpaquePointer?) { state = Mutex(State(pointer: pointer)) }
+
+    func begin() -> UInt64 {
+        state.withLock {
+            $0.ticket += 1
+            $0.active = true
+            return $0.ticket
+        }
+    }
+
+    func end(_ ticket: UInt64) {
+        state.withLock { if $0.ticket == ticket { $0.active = false } }
+    }
+
+    func cancel(_ ticket: UInt64) {
+        state.withLock {
+            guard $0.active, $0.ticket == ticket, let pointer = $0.pointer else { return }
+            var buffer = [CChar](repeating: 0, count: 256)
+            _ = PQcancel(pointer, &buffer, 256)
+        }
+    }
+
+    func invalidate() {
+        state.withLock {
+            if let pointer = $0.pointer { PQfreeCancel(pointer) }
+            $0.pointer = nil
+        }
+    }
+}

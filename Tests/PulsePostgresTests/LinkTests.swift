@@ -1,4 +1,0 @@
-import Testing
-@testable import PulsePostgres
-
-@Test func moduleLinks() {}
