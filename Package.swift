@@ -88,6 +88,15 @@ let package = Package(
             ]
         ),
 
+        // MARK: Auth service library: stores, token authority, HTTP routes (issue 4)
+        .target(
+            name: "PulseAuth",
+            dependencies: [
+                "PulseSecurity", "PulsePostgres", "PulseHTTP", "PulseService",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
         // MARK: The library product
         .target(
             name: "PulseCore",
@@ -100,7 +109,7 @@ let package = Package(
 
         // MARK: Executables (thin: build the service from its configuration)
         .executableTarget(name: "PulseGatewayService", dependencies: ["PulseCore"]),
-        .executableTarget(name: "PulseAuthService", dependencies: ["PulseCore"]),
+        .executableTarget(name: "PulseAuthService", dependencies: ["PulseCore", "PulseAuth"]),
         .executableTarget(name: "PulseBackendService", dependencies: ["PulseCore"]),
         .executableTarget(name: "PulseETLService", dependencies: ["PulseCore"]),
         .executableTarget(name: "PulseAIService", dependencies: ["PulseCore"]),
@@ -127,6 +136,7 @@ let package = Package(
         .testTarget(name: "PulseSecurityTests", dependencies: ["PulseSecurity", "PulseTestSupport"]),
         .testTarget(name: "PulseVectorTests", dependencies: ["PulseVector"]),
         .testTarget(name: "PulseEmbeddingsTests", dependencies: ["PulseEmbeddings"]),
+        .testTarget(name: "PulseAuthTests", dependencies: ["PulseAuth", "PulseTestSupport"]),
         .testTarget(name: "PulseServiceTests", dependencies: ["PulseService", "PulseTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
