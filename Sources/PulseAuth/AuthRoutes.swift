@@ -44,6 +44,7 @@ public struct AuthRoutes: Sendable {
                    responses: [.init(200, "User"), .init(401, "Not signed in"), .init(403, "Missing permission"), .init(404, "No such user")]) {
             try await s.problems { try await s.user($0) }($0)
         }
+        registerAdmin(on: &routes)
         routes.get("/.well-known/jwks.json", summary: "Public keys that verify access tokens.") { _ in
             var response = HTTPResponse.bytes(s.service.jwks().jsonBytes(), contentType: "application/json")
             response.headers.add(name: "Cache-Control", value: "public, max-age=60")
@@ -84,6 +85,10 @@ public struct AuthRoutes: Sendable {
         if let error = error as? PostgresError, error.httpStatus == 503 {
             logger.warning("Database unavailable", metadata: ["error": "\(error)", "path": "\(request.path)"])
             return OAuthError(.serviceUnavailable, "temporarily_unavailable", "the service is temporarily unavailable", retryAfter: 1)
+        }
+        if let error = error as? PostgresError, (400..<500).contains(error.httpStatus) {
+            // Constraint violations (duplicate email, …): the public code only, never SQL text.
+            return OAuthError(HTTPStatus(code: error.httpStatus), error.publicCode, "the request conflicts with stored data (\(error.publicCode))")
         }
         logger.error("Auth request failed", metadata: ["error": "\(error)", "path": "\(request.path)"])
         return OAuthError(.internalServerError, "server_error", "the request could not be completed")

@@ -166,7 +166,9 @@ public final class AuthService: Sendable {
     public func refresh(token: String, origin: RequestOrigin) async throws -> IssuedTokens {
         guard token.utf8.count <= 128 else { throw OAuthError.invalidGrant }
         let hash = RefreshTokenSecret.hash(of: token)
-        guard let clientID = try await store.clientID(refreshTokenHash: hash) else { throw OAuthError.invalidGrant }
+        guard let clientID = try await store.clientID(refreshTokenHash: hash), try await store.clientIsActive(clientID) else {
+            throw OAuthError.invalidGrant
+        }
         let now = clock.now()
         enum Outcome { case issued(String, Int, String?, Grants), reused, denied(String) }
         let outcome: Outcome = try await database.client(clientID).write { tx in
