@@ -21,6 +21,9 @@ public struct AuthConfiguration: Sendable {
     /// Always mark the session cookie `Secure` (also set per request when the gateway says
     /// `X-Forwarded-Proto: https`).
     public var secureCookies = false
+    /// Key of the signed double-submit CSRF tokens (≥ 32 bytes, shared by every service behind
+    /// the gateway). Nil derives one from `keyEncryptionKey` (HMAC, domain-separated).
+    public var csrfKey: [UInt8]?
     /// Request bodies of the auth endpoints are small; anything larger is refused with 413.
     public var maximumBodyBytes = 16 * 1024
 
@@ -52,6 +55,11 @@ public struct AuthConfiguration: Sendable {
                 throw AuthConfigurationError(message: "AUTH_ACCESS_TOKEN_LIFETIME: expected seconds in 1...3600, got \(text)")
             }
             configuration.accessTokenLifetime = seconds
+        }
+        if let text = environment["AUTH_CSRF_KEY"], !text.isEmpty {
+            do { configuration.csrfKey = try AESGCMKey(configured: text).bytes } catch {
+                throw AuthConfigurationError(message: "AUTH_CSRF_KEY: \(error.reason)")
+            }
         }
         if let text = environment["AUTH_COOKIE_SECURE"]?.lowercased(), !text.isEmpty {
             guard let value = ["true": true, "1": true, "yes": true, "false": false, "0": false, "no": false][text] else {

@@ -31,6 +31,13 @@ extension AuthRoutes {
             return .token(identity)
         }
         if let cookie = sessionCookie(request), let found = try await service.session(cookie: cookie) {
+            // A browser sends the cookie on cross-site requests too (SameSite is a second
+            // wall): writes must also carry the session's CSRF token.
+            if request.method != .get, request.method != .head,
+               !service.csrf.isValid(request.headers["X-CSRF-Token"], sessionID: found.session.key.uuidString.lowercased()) {
+                throw HTTPError(.forbidden, detail: "cookie-authenticated writes need a valid X-CSRF-Token header",
+                                type: "urn:pulse:auth:csrf")
+            }
             return .cookie(clientID: found.clientID, session: found.session)
         }
         throw Self.notSignedIn
@@ -96,6 +103,7 @@ extension AuthRoutes {
             "first_name": user.firstName.map(JSONBody.string) ?? .null, "last_name": user.lastName.map(JSONBody.string) ?? .null,
             "roles": .array(grants.roles.map(JSONBody.string)), "permissions": .array(grants.permissions.map(JSONBody.string)),
             "session_id": sessionID.map(JSONBody.string) ?? .null,
+            "csrf_token": sessionID.map { JSONBody.string(service.csrf.issue(sessionID: $0)) } ?? .null,
         ]).response()
     }
 

@@ -109,7 +109,10 @@ public struct AuthRoutes: Sendable {
             ("access_token", .string(tokens.accessToken)), ("token_type", .string("Bearer")), ("expires_in", .int(Int64(tokens.expiresIn))),
         ]
         if let refresh = tokens.refreshToken { members.append(("refresh_token", .string(refresh))) }
-        if let sid = tokens.sessionID { members.append(("session_id", .string(sid))) }
+        if let sid = tokens.sessionID {
+            members.append(("session_id", .string(sid)))
+            if tokens.sessionCookie != nil { members.append(("csrf_token", .string(service.csrf.issue(sessionID: sid)))) }
+        }
         return .object(members)
     }
 

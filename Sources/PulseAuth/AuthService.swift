@@ -39,6 +39,8 @@ public final class AuthService: Sendable {
     let ring: Mutex<SigningKeyRing>
     let jwksSource: InMemoryJWKSSource
     let throttle: Mutex<LoginThrottle>
+    /// CSRF tokens for cookie-authenticated writes, bound to the session id.
+    public let csrf: CSRFTokens
     let logger: Logger
 
     /// Loads (or creates) the signing keys and returns a ready service.
@@ -64,6 +66,8 @@ public final class AuthService: Sendable {
         jwksSource = InMemoryJWKSSource(initialKeys)
         self.ring = Mutex(ring)
         throttle = Mutex(configuration.throttle)
+        csrf = try CSRFTokens(key: configuration.csrfKey
+            ?? HMACSHA256.authenticationCode(for: Array("pulse.csrf-key.v1".utf8), key: configuration.keyEncryptionKey.bytes))
         verifier = TokenVerifier(
             configuration: TokenVerifierConfiguration(policy: try ClaimsPolicy(issuer: configuration.issuer, audience: configuration.audience)),
             keySource: jwksSource, clock: clock)

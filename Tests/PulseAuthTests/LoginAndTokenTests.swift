@@ -42,7 +42,14 @@ struct LoginAndTokenTests {
         #expect(overTLS.header("Set-Cookie")?.contains("; Secure") == true)
 
         // Logout by cookie ends the session: the cookie and the session's access token stop working.
-        let logout = try await h.request("POST", "/auth/logout", headers: [("Cookie", cookieValue)])
+        // Cookie-authenticated writes need the session's CSRF token.
+        let csrf = try #require(response.string("csrf_token"))
+        #expect(try await h.request("POST", "/auth/logout", headers: [("Cookie", cookieValue)]).status == 403)
+        #expect(try await h.request("POST", "/auth/logout", headers: [("Cookie", cookieValue), ("X-CSRF-Token", "x.y")]).status == 403)
+        let otherSession = try #require(overTLS.string("csrf_token"))
+        #expect(try await h.request("POST", "/auth/logout", headers: [("Cookie", cookieValue), ("X-CSRF-Token", otherSession)]).status == 403)
+        #expect(meByCookie.string("csrf_token") != nil)
+        let logout = try await h.request("POST", "/auth/logout", headers: [("Cookie", cookieValue), ("X-CSRF-Token", csrf)])
         #expect(logout.status == 204)
         #expect(logout.header("Set-Cookie")?.contains("Max-Age=0") == true)
         #expect(try await h.request("GET", "/auth/me", headers: [("Cookie", cookieValue)]).status == 401)
