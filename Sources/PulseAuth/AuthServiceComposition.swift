@@ -12,7 +12,8 @@ public enum AuthServiceComposition {
         let configuration = try AuthConfiguration.fromEnvironment(environment, defaultIssuer: "http://\(c.host):\(c.port)")
         let database = try PostgresDatabase(configuration: PostgresConfiguration(primary: c.databasePrimaryURL))
         let service = try await AuthService.start(configuration: configuration, database: database, logger: logger)
-        _ = try RevocationSubscriber.start(conninfo: c.databasePrimaryURL, verifier: service.verifier, logger: logger)
+        _ = try await RevocationSubscriber.start(conninfo: c.databasePrimaryURL, verifier: service.verifier, database: database,
+                                                 accessTokenLifetime: configuration.accessTokenLifetime, logger: logger)
         install(service, into: &definition, logger: logger)
     }
 

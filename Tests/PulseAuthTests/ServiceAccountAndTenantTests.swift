@@ -99,7 +99,7 @@ struct ServiceAccountAndTenantTests {
         let other = TokenVerifier(
             configuration: TokenVerifierConfiguration(policy: try ClaimsPolicy(issuer: "http://auth.test", audience: "pulse")),
             keySource: InMemoryJWKSSource(h.service.jwks()), clock: h.clock)
-        let subscription = try RevocationSubscriber.start(conninfo: h.cluster.connection.primaryURL, verifier: other)
+        let subscription = try await RevocationSubscriber.start(conninfo: h.cluster.connection.primaryURL, verifier: other)
         defer { subscription.cancel() }
         // Wait until the listener is subscribed: a probe revocation must arrive.
         let probe = RevocationEvent.session(id: "probe-\(UUID())", until: Date().addingTimeInterval(600))
@@ -119,6 +119,29 @@ struct ServiceAccountAndTenantTests {
             try await Task.sleep(for: .milliseconds(10))
         }
         #expect(rejected)
+        await h.shutdown()
+    }
+
+    @Test func aVerifierStartedLaterLoadsEarlierRevocations() async throws {
+        let h = try await AuthHarness()
+        let client = try await h.createClient()
+        try await h.createUser(clientID: client.id, email: "late@example.com", password: "pw")
+        let access = try #require(try await h.login(slug: client.slug, email: "late@example.com", password: "pw").string("access_token"))
+        let sa = try await h.service.createServiceAccount(clientID: client.id, name: "late", role: nil)
+        let saToken = try await h.service.clientCredentials(key: sa.key, secret: sa.secret, origin: RequestOrigin(address: "127.0.0.1")).accessToken
+        #expect(try await h.request("POST", "/auth/logout", headers: [("Authorization", "Bearer \(access)")]).status == 204)
+        try await h.database.client(client.id).write { tx in
+            try await tx.query("UPDATE service_accounts SET active = false, disabled_at = now() WHERE account_key = $1", sa.key)
+        }
+        // This process never saw the NOTIFYs: the start-up snapshot must carry both revocations.
+        let late = TokenVerifier(
+            configuration: TokenVerifierConfiguration(policy: try ClaimsPolicy(issuer: "http://auth.test", audience: "pulse")),
+            keySource: InMemoryJWKSSource(h.service.jwks()), clock: h.clock)
+        let subscription = try await RevocationSubscriber.start(conninfo: h.cluster.connection.primaryURL, verifier: late, database: h.database,
+                                                                accessTokenLifetime: 900)
+        defer { subscription.cancel() }
+        await #expect(throws: SecurityError.self) { _ = try await late.verify(access) }
+        await #expect(throws: SecurityError.self) { _ = try await late.verify(saToken) }
         await h.shutdown()
     }
 
