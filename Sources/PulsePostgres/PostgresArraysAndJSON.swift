@@ -209,17 +209,39 @@ enum PostgresTimestamp {
 
     /// ISO 8601 UTC with microseconds, which PostgreSQL accepts for timestamptz.
     static func format(_ date: Date) -> String {
-        let totalMicros = (date.timeIntervalSince1970 * 1_000_000).rounded()
-        var seconds = Int(floor(totalMicros / 1_000_000))
-        let micros = Int(totalMicros - Double(seconds) * 1_000_000)
+        let totalMicros = Int64((date.timeIntervalSince1970 * 1_000_000).rounded())
+        var seconds = totalMicros / 1_000_000
+        var micros = totalMicros % 1_000_000
+        if micros < 0 {
+            micros += 1_000_000
+            seconds -= 1
+        }
         var time = tm()
-        var t = seconds
+        var t = Int(seconds)
         gmtime_r(&t, &time)
-        seconds = 0
-        let fraction = String(micros + 1_000_000).dropFirst()
-        func two(_ v: Int32) -> String { v < 10 ? "0\(v)" : "\(v)" }
-        let year = Int(time.tm_year) + 1900
-        let yearText = year >= 1000 ? "\(year)" : String(repeating: "0", count: 4 - String(year).count) + "\(year)"
-        return "\(yearText)-\(two(time.tm_mon + 1))-\(two(time.tm_mday))T\(two(time.tm_hour)):\(two(time.tm_min)):\(two(time.tm_sec)).\(fraction)Z"
+        // Fixed-width digits written straight into a byte buffer (COPY formats millions of these).
+        var out = [UInt8](repeating: 48, count: 27)
+        func put(_ value: Int, at offset: Int, width: Int) {
+            var v = value
+            for i in stride(from: offset + width - 1, through: offset, by: -1) {
+                out[i] = UInt8(48 + v % 10)
+                v /= 10
+            }
+        }
+        put(Int(time.tm_year) + 1900, at: 0, width: 4)
+        out[4] = 45
+        put(Int(time.tm_mon) + 1, at: 5, width: 2)
+        out[7] = 45
+        put(Int(time.tm_mday), at: 8, width: 2)
+        out[10] = 84
+        put(Int(time.tm_hour), at: 11, width: 2)
+        out[13] = 58
+        put(Int(time.tm_min), at: 14, width: 2)
+        out[16] = 58
+        put(Int(time.tm_sec), at: 17, width: 2)
+        out[19] = 46
+        put(Int(micros), at: 20, width: 6)
+        out[26] = 90
+        return String(decoding: out, as: UTF8.self)
     }
 }

@@ -107,7 +107,13 @@ public final class PostgresConnection: @unchecked Sendable {
     /// notice) without blocking; returns false when the connection is dead.
     package func probeIdle() -> Bool {
         guard isUsable else { return false }
-        if PQconsumeInput(handle) == 0 { isBroken = true }
+        // An idle pooled connection receives nothing; anything readable is a shutdown
+        // notice or EOF from a server that went away, so the connection is not reused.
+        var descriptor = pollfd(fd: PQsocket(handle), events: Int16(POLLIN), revents: 0)
+        if poll(&descriptor, 1, 0) != 0 {
+            isBroken = true
+            return false
+        }
         return isUsable
     }
 
@@ -198,7 +204,7 @@ public final class PostgresConnection: @unchecked Sendable {
     }
 
     /// Wraps one statement: checks state, installs the server-side cancel, marks breakage.
-    package func perform<T>(cancellable: Bool, _ body: () async throws -> T) async throws -> T {
+    package func perform<T>(cancellable: Bool, isolation: isolated (any Actor)? = #isolation, _ body: () async throws -> T) async throws -> T {
         guard !isClosed else { throw PostgresError(.connectionLost, message: "connection is closed") }
         if cancellable && Task.isCancelled {
             throw PostgresError(.cancelled, message: "task cancelled before the statement was sent")

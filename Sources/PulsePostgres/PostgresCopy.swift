@@ -16,21 +16,37 @@ public final class PostgresCopyWriter {
     public func write(text fields: [String?]) async throws {
         for (index, field) in fields.enumerated() {
             if index > 0 { buffer.append(9) }
-            guard let field else {
-                buffer.append(contentsOf: [92, 78])  // \N
-                continue
+            try append(field)
+        }
+        try await endRow()
+    }
+
+    private func append(_ field: String?) throws {
+        guard var field else {
+            buffer.append(92)  // \N
+            buffer.append(78)
+            return
+        }
+        try field.withUTF8 { bytes in
+            // Fast path: most fields need no escaping and are copied in one go.
+            if !bytes.contains(where: { $0 == 92 || $0 == 9 || $0 == 10 || $0 == 13 || $0 == 0 }) {
+                buffer.append(contentsOf: bytes)
+                return
             }
-            for byte in field.utf8 {
+            for byte in bytes {
                 switch byte {
-                case 92: buffer.append(contentsOf: [92, 92])
-                case 9: buffer.append(contentsOf: [92, 116])
-                case 10: buffer.append(contentsOf: [92, 110])
-                case 13: buffer.append(contentsOf: [92, 114])
+                case 92: buffer.append(92); buffer.append(92)
+                case 9: buffer.append(92); buffer.append(116)
+                case 10: buffer.append(92); buffer.append(110)
+                case 13: buffer.append(92); buffer.append(114)
                 case 0: throw PostgresError(.invalidArgument, message: "COPY field contains a NUL byte")
                 default: buffer.append(byte)
                 }
             }
         }
+    }
+
+    private func endRow() async throws {
         buffer.append(10)
         rowsWritten += 1
         if buffer.count >= chunkSize { try await flush() }
@@ -38,7 +54,11 @@ public final class PostgresCopyWriter {
 
     /// Appends one row of Swift values.
     public func write(_ values: [any PostgresEncodable]) async throws {
-        try await write(text: values.map { try $0.postgresText() })
+        for (index, value) in values.enumerated() {
+            if index > 0 { buffer.append(9) }
+            try append(value.postgresText())
+        }
+        try await endRow()
     }
 
     func flush() async throws {
@@ -53,7 +73,8 @@ extension PostgresConnection {
     /// Returns the number of rows the server stored. If the producer throws, the COPY is
     /// aborted and nothing is stored.
     @discardableResult
-    public func copyFrom(_ sql: String, _ producer: (PostgresCopyWriter) async throws -> Void) async throws -> Int {
+    public func copyFrom(
+        _ sql: String, isolation: isolated (any Actor)? = #isolation, _ producer: (PostgresCopyWriter) async throws -> Void) async throws -> Int {
         try await perform(cancellable: true) {
             try self.send { PQsendQueryParams(self.handle, sql, 0, nil, nil, nil, nil, 0) }
             let start = try await self.collect()

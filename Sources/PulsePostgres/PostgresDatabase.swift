@@ -82,7 +82,20 @@ public final class PostgresDatabase: Sendable {
     /// the commit's WAL position is remembered for read-your-writes.
     @discardableResult
     public func write<T>(
-        clientID: Int? = nil, session: DatabaseSession? = nil, _ body: (PostgresTransaction) async throws -> T
+        clientID: Int? = nil, session: DatabaseSession? = nil, isolation: isolated (any Actor)? = #isolation,
+        _ body: (PostgresTransaction) async throws -> T
+    ) async throws -> T {
+        do {
+            return try await writeOnPrimary(clientID: clientID, session: session, body)
+        } catch let error as PostgresError where error.isConnectionFatal {
+            await primary.drainIdle()  // a restart killed every pooled connection, not just this one
+            throw error
+        }
+    }
+
+    private func writeOnPrimary<T>(
+        clientID: Int?, session: DatabaseSession?, isolation: isolated (any Actor)? = #isolation,
+        _ body: (PostgresTransaction) async throws -> T
     ) async throws -> T {
         try await primary.withConnection { connection in
             let value = try await connection.transaction(clientID: clientID, body)
@@ -98,7 +111,7 @@ public final class PostgresDatabase: Sendable {
     @discardableResult
     public func read<T>(
         _ route: ReadRoute = .primary, clientID: Int? = nil, session: DatabaseSession? = nil,
-        _ body: (PostgresTransaction) async throws -> T
+        isolation: isolated (any Actor)? = #isolation, _ body: (PostgresTransaction) async throws -> T
     ) async throws -> T {
         if route == .analytics, let replica, monitor.status.replicaUsable {
             if let value = try await readOnReplica(replica, clientID: clientID, session: session, body) {
@@ -123,7 +136,8 @@ public final class PostgresDatabase: Sendable {
 
     /// nil means "use the primary instead".
     private func readOnReplica<T>(
-        _ replica: PostgresPool, clientID: Int?, session: DatabaseSession?, _ body: (PostgresTransaction) async throws -> T
+        _ replica: PostgresPool, clientID: Int?, session: DatabaseSession?, isolation: isolated (any Actor)? = #isolation,
+        _ body: (PostgresTransaction) async throws -> T
     ) async throws -> Boxed<T>? {
         let connection: PostgresConnection
         do {
@@ -152,6 +166,7 @@ public final class PostgresDatabase: Sendable {
             return Boxed(value: value)
         } catch let error as PostgresError where error.isConnectionFatal {
             await replica.release(connection)
+            await replica.drainIdle()  // its siblings died with the same server
             monitor.markReplicaDown("replica failed during a read: \(error.message)")
             return nil
         } catch {
@@ -171,7 +186,8 @@ public struct ClientScope: Sendable {
     public let clientID: Int
 
     @discardableResult
-    public func write<T>(session: DatabaseSession? = nil, _ body: (PostgresTransaction) async throws -> T)
+    public func write<T>(
+        session: DatabaseSession? = nil, isolation: isolated (any Actor)? = #isolation, _ body: (PostgresTransaction) async throws -> T)
         async throws -> T
     {
         try await database.write(clientID: clientID, session: session, body)
@@ -179,7 +195,8 @@ public struct ClientScope: Sendable {
 
     @discardableResult
     public func read<T>(
-        _ route: ReadRoute = .primary, session: DatabaseSession? = nil, _ body: (PostgresTransaction) async throws -> T
+        _ route: ReadRoute = .primary, session: DatabaseSession? = nil, isolation: isolated (any Actor)? = #isolation,
+        _ body: (PostgresTransaction) async throws -> T
     ) async throws -> T {
         try await database.read(route, clientID: clientID, session: session, body)
     }

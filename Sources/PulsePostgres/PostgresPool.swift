@@ -38,8 +38,8 @@ public actor PostgresPool {
     public var statistics: Statistics { Statistics(open: open, idle: idle.count, waiting: waiters.count) }
 
     /// Runs `body` with a leased connection and returns it to the pool afterwards.
-    public nonisolated func withConnection<T>(
-        _ body: (PostgresConnection) async throws -> T
+    public func withConnection<T>(
+        isolation: isolated (any Actor)? = #isolation, _ body: (PostgresConnection) async throws -> T
     ) async throws -> T {
         let connection = try await acquire()
         do {

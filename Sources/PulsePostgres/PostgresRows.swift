@@ -49,10 +49,11 @@ public struct PostgresRows: Sendable, Sequence {
         self.values = values
         self.commandTag = commandTag
         self.count = columns.isEmpty ? 0 : values.count / columns.count
-        self.columnIndex = Dictionary(columns.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
     }
 
-    package let columnIndex: [String: Int]
+    /// Index of the first column named `name` (results have few columns: a scan beats
+    /// building a dictionary for every result).
+    package func columnIndex(_ name: String) -> Int? { columns.firstIndex { $0.name == name } }
 
     /// Rows touched by INSERT/UPDATE/DELETE/COPY (last number of the command tag).
     public var affectedRows: Int {
@@ -115,13 +116,13 @@ public struct PostgresRow: Sendable {
     }
 
     public func cell(_ name: String) throws -> PostgresCell {
-        guard let column = rows.columnIndex[name] else {
+        guard let column = rows.columnIndex(name) else {
             throw PostgresError(.decoding, message: "no column named \(name)")
         }
         return try cell(column)
     }
 
-    public func contains(_ name: String) -> Bool { rows.columnIndex[name] != nil }
+    public func contains(_ name: String) -> Bool { rows.columnIndex(name) != nil }
 
     /// Decodes column `column` (index) as `T`; NULL decodes only into an Optional.
     public func decode<T: PostgresDecodable>(_ type: T.Type = T.self, at column: Int) throws -> T {

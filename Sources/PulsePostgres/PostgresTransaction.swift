@@ -26,7 +26,8 @@ public struct PostgresTransaction: Sendable {
 
     /// Runs `body` inside a savepoint: its changes are rolled back alone if it throws,
     /// and the surrounding transaction continues.
-    public func savepoint<T>(_ body: (PostgresTransaction) async throws -> T) async throws -> T {
+    public func savepoint<T>(
+        isolation: isolated (any Actor)? = #isolation, _ body: (PostgresTransaction) async throws -> T) async throws -> T {
         let name = "pulse_savepoint_\(depth + 1)"  // our own constant identifier, never input
         _ = try await connection.run("SAVEPOINT \(name)", [], format: .text, prepared: false, cancellable: true)
         do {
@@ -48,7 +49,8 @@ extension PostgresConnection {
     /// cancelled). With `clientID`, the transaction runs in that tenant's scope:
     /// `set_config('pulse.client_id', $1, true)` is what row-level security checks.
     public func transaction<T>(
-        readOnly: Bool = false, clientID: Int? = nil, _ body: (PostgresTransaction) async throws -> T
+        readOnly: Bool = false, clientID: Int? = nil, isolation: isolated (any Actor)? = #isolation,
+        _ body: (PostgresTransaction) async throws -> T
     ) async throws -> T {
         _ = try await run(readOnly ? "BEGIN READ ONLY" : "BEGIN", [], format: .text, prepared: false, cancellable: true)
         do {

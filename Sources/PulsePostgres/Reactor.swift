@@ -30,6 +30,8 @@ public final class PostgresReactor: Sendable {
     private let epollFD: Int32
     private let wakeFD: Int32
     private let waiters = Mutex<[Int32: Waiter]>([:])
+    /// Waiters with a deadline; when 0 (the common case) the loop skips the deadline scans.
+    private let timedWaiters = Atomic<Int>(0)
 
     /// Starts the reactor thread (it lives as long as the process).
     public init() {
@@ -60,6 +62,7 @@ public final class PostgresReactor: Sendable {
         guard fd >= 0 else { throw PostgresError(.connectionLost, message: "connection has no socket") }
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             waiters.withLock { $0[fd] = Waiter(continuation: continuation, deadline: deadline) }
+            if deadline != nil { timedWaiters.add(1, ordering: .relaxed) }
             var event = epoll_event()
             event.events = interest.mask | EPOLLONESHOT.rawValue | EPOLLRDHUP.rawValue
             event.data.fd = fd
@@ -67,14 +70,14 @@ public final class PostgresReactor: Sendable {
             if rc != 0 && errno == ENOENT { rc = epoll_ctl(epollFD, EPOLL_CTL_ADD, fd, &event) }
             if rc != 0 {
                 let code = errno
-                if let waiter = waiters.withLock({ $0.removeValue(forKey: fd) }) {
+                if let waiter = take(fd) {
                     waiter.continuation.resume(
                         throwing: PostgresError(.connectionLost, message: "epoll_ctl failed: errno \(code)"))
                 }
                 return
             }
             if deadline != nil { wake() }
-            if abortOnCancel && Task.isCancelled, let waiter = waiters.withLock({ $0.removeValue(forKey: fd) }) {
+            if abortOnCancel && Task.isCancelled, let waiter = take(fd) {
                 waiter.continuation.resume(throwing: CancellationError())
             }
         }
@@ -88,7 +91,7 @@ public final class PostgresReactor: Sendable {
             try await wait(fd: fd, for: interest, abortOnCancel: true)
             try Task.checkCancellation()
         } onCancel: {
-            if let waiter = waiters.withLock({ $0.removeValue(forKey: fd) }) {
+            if let waiter = take(fd) {
                 waiter.continuation.resume(throwing: CancellationError())
             }
         }
@@ -98,9 +101,16 @@ public final class PostgresReactor: Sendable {
     package func deregister(fd: Int32) {
         guard fd >= 0 else { return }
         _ = epoll_ctl(epollFD, EPOLL_CTL_DEL, fd, nil)
-        if let waiter = waiters.withLock({ $0.removeValue(forKey: fd) }) {
+        if let waiter = take(fd) {
             waiter.continuation.resume(throwing: PostgresError(.connectionLost, message: "connection closed"))
         }
+    }
+
+    /// Removes and returns the waiter of `fd`, keeping the deadline count right.
+    private func take(_ fd: Int32) -> Waiter? {
+        let waiter = waiters.withLock { $0.removeValue(forKey: fd) }
+        if waiter?.deadline != nil { timedWaiters.subtract(1, ordering: .relaxed) }
+        return waiter
     }
 
     private func wake() {
@@ -125,7 +135,7 @@ public final class PostgresReactor: Sendable {
                     _ = Glibc.read(wakeFD, &value, 8)
                     continue
                 }
-                if let waiter = waiters.withLock({ $0.removeValue(forKey: fd) }) {
+                if let waiter = take(fd) {
                     waiter.continuation.resume()
                 }
             }
@@ -134,6 +144,7 @@ public final class PostgresReactor: Sendable {
     }
 
     private func nextTimeoutMilliseconds() -> Int32 {
+        if timedWaiters.load(ordering: .relaxed) == 0 { return -1 }
         let earliest = waiters.withLock { $0.values.compactMap(\.deadline).min() }
         guard let earliest else { return -1 }
         let now = Self.now()
@@ -142,11 +153,13 @@ public final class PostgresReactor: Sendable {
     }
 
     private func expireDeadlines() {
+        if timedWaiters.load(ordering: .relaxed) == 0 { return }
         let now = Self.now()
         let expired = waiters.withLock { table -> [Waiter] in
             let keys = table.filter { ($0.value.deadline ?? .max) <= now }.map(\.key)
             return keys.compactMap { table.removeValue(forKey: $0) }
         }
+        if !expired.isEmpty { timedWaiters.subtract(expired.count, ordering: .relaxed) }
         for waiter in expired {
             waiter.continuation.resume(throwing: PostgresError(.unavailable, message: "timed out waiting for the server"))
         }

@@ -1,0 +1,180 @@
+import Foundation
+import PulseCore
+
+// Starts a throwaway embedded cluster, then measures side by side on it:
+//   1. indexed single-row SELECT on pgbench_accounts, 16 clients: PulsePostgres vs pgbench -S -M prepared -c 16
+//   2. bulk load of 1M work-item-like rows: PulsePostgres COPY vs psql \copy of the same data
+// Usage: PostgresBench [seconds=10] [rows=1000000] [scale=10]
+
+let arguments = CommandLine.arguments.dropFirst().compactMap { Int($0) }
+let seconds = arguments.count > 0 ? arguments[0] : 10
+let rowCount = arguments.count > 1 ? arguments[1] : 1_000_000
+let scale = arguments.count > 2 ? arguments[2] : 10
+let clients = 16
+
+func log(_ line: String) {
+    FileHandle.standardError.write(Data((line + "\n").utf8))
+}
+
+func makeConfiguration() -> EmbeddedClusterConfiguration {
+    var configuration = EmbeddedClusterConfiguration(
+        directory: URL(fileURLWithPath: "/tmp/pulse-bench-\(getpid())"))
+    configuration.withReplica = false
+    var port = 0
+    repeat { port = Int.random(in: 20_000...59_000) } while !(ProcessRunnerProbe.isFree(port))
+    configuration.primaryPort = port
+    configuration.extraSettings = ["max_connections = 100", "shared_buffers = '256MB'"]
+    return configuration
+}
+
+enum ProcessRunnerProbe {
+    static func isFree(_ port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        } == 0
+    }
+}
+
+func number(_ text: String, after label: String) -> Double? {
+    guard let range = text.range(of: label) else { return nil }
+    let rest = text[range.upperBound...].drop { $0 == " " || $0 == "=" }
+    return Double(rest.prefix { $0.isNumber || $0 == "." })
+}
+
+func run(_ cluster: EmbeddedCluster, seconds: Int, rowCount: Int, scale: Int) async throws {
+    let configuration = cluster.configuration
+    log("starting cluster in \(configuration.directory.path) on port \(configuration.primaryPort)")
+    let info = try await cluster.up()
+    let superuser = info.superuserURL!
+
+    // --- 1. indexed single-row SELECT ---
+    log("pgbench -i -s \(scale)")
+    _ = try await cluster.runTool("pgbench", ["-i", "-q", "-s", String(scale), "pulse"])
+    let accounts = 100_000 * scale
+    // Warm both sides' caches the same way.
+    _ = try await cluster.runTool("pgbench", ["-S", "-M", "prepared", "-c", String(clients), "-j", "2", "-T", "3", "pulse"])
+    log("pgbench -S -M prepared -c \(clients) -j 2 -T \(seconds)")
+    let pgbenchOutput = try await cluster.runTool(
+        "pgbench", ["-S", "-M", "prepared", "-c", String(clients), "-j", "2", "-T", String(seconds), "pulse"])
+    let pgbenchTPS = number(pgbenchOutput, after: "tps") ?? 0
+
+    log("PulsePostgres SELECT, \(clients) clients, \(seconds) s")
+    var poolOptions = PostgresPoolOptions()
+    poolOptions.maxConnections = clients
+    let pool = try PostgresPool(conninfo: superuser, options: poolOptions)
+    let deadline = ContinuousClock.now + .seconds(seconds)
+    let started = ContinuousClock.now
+    let total = try await withThrowingTaskGroup(of: Int.self) { group in
+        for _ in 0..<clients {
+            group.addTask {
+                let connection = try await pool.acquire()
+                var count = 0
+                var generator = SystemRandomNumberGenerator()
+                while ContinuousClock.now < deadline {
+                    let aid = Int.random(in: 1...accounts, using: &generator)
+                    let rows = try await connection.query("SELECT abalance FROM pgbench_accounts WHERE aid = $1", [aid])
+                    _ = try rows[0].decode(Int.self, at: 0)
+                    count += 1
+                }
+                await pool.release(connection)
+                return count
+            }
+        }
+        return try await group.reduce(0, +)
+    }
+    let elapsed = ContinuousClock.now - started
+    let ourTPS = Double(total) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+    await pool.shutdown()
+
+    // --- 2. bulk load ---
+    let admin = try await PostgresConnection.connect(superuser)
+    let table = """
+        CREATE TABLE IF NOT EXISTS bench_work_items (client_id int, key text, summary text, status text,
+            story_points real, labels text[], created_at timestamptz)
+        """
+    try await admin.execute(table)
+    let base = Date(timeIntervalSince1970: 1_700_000_000)
+    let statuses = ["To Do", "In Progress", "In Review", "Done"]
+    // Rows as the application holds them (e.g. fetched from Jira); built before timing, as the
+    // file psql reads is written before timing.
+    struct Row {
+        let client: Int, key: String, summary: String, status: String, points: Float, labels: [String], created: Date
+    }
+    log("building \(rowCount) rows")
+    var rows: [Row] = []
+    rows.reserveCapacity(rowCount)
+    for i in 0..<rowCount {
+        let status: String = statuses[i % 4]
+        let summary: String = "Work item \(i): fix the \(status.lowercased()) flow\tfor team \(i % 17)"
+        let labels: [String] = ["backend", "q\(i % 4)"]
+        let created: Date = base.addingTimeInterval(Double(i) * 37)
+        rows.append(Row(client: 1 + i % 5, key: "PULSE-\(i)", summary: summary, status: status,
+                        points: Float(i % 13), labels: labels, created: created))
+    }
+    func fields(_ i: Int) -> [any PostgresEncodable] {
+        let row = rows[i]
+        return [row.client, row.key, row.summary, row.status, row.points, row.labels, row.created]
+    }
+    // The same rows as a COPY text file for psql \copy (written by our encoder, read by psql).
+    let dataFile = configuration.directory.appendingPathComponent("work_items.copy").path
+    log("writing \(rowCount) rows to \(dataFile)")
+    FileManager.default.createFile(atPath: dataFile, contents: nil, attributes: [.posixPermissions: 0o644])
+    let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: dataFile))
+    var chunk = ""
+    for i in 0..<rowCount {
+        let line = try fields(i).map { value -> String in
+            guard let text = try value.postgresText() else { return "\\N" }
+            return text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\t", with: "\\t")
+                .replacingOccurrences(of: "\n", with: "\\n")
+        }.joined(separator: "\t")
+        chunk += line + "\n"
+        if chunk.utf8.count > 1 << 20 {
+            handle.write(Data(chunk.utf8))
+            chunk = ""
+        }
+    }
+    handle.write(Data(chunk.utf8))
+    try handle.close()
+
+    try await admin.execute("TRUNCATE bench_work_items")
+    try await admin.execute("CHECKPOINT")
+    log("psql \\copy")
+    let psqlStart = ContinuousClock.now
+    _ = try await cluster.runTool("psql", ["-d", "pulse", "-c", "\\copy bench_work_items FROM '\(dataFile)'"])
+    let psqlElapsed = ContinuousClock.now - psqlStart
+    let psqlCount = try await admin.query("SELECT count(*) FROM bench_work_items")[0].decode(Int.self, at: 0)
+
+    try await admin.execute("TRUNCATE bench_work_items")
+    try await admin.execute("CHECKPOINT")
+    log("PulsePostgres COPY")
+    let copyStart = ContinuousClock.now
+    let copied = try await admin.copyFrom("COPY bench_work_items FROM STDIN") { writer in
+        for i in 0..<rowCount { try await writer.write(fields(i)) }
+    }
+    let copyElapsed = ContinuousClock.now - copyStart
+    admin.close()
+
+    func secs(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
+    let psqlRate = Double(psqlCount) / secs(psqlElapsed)
+    let ourRate = Double(copied) / secs(copyElapsed)
+    print("PostgreSQL data layer benchmark (\(Date()))")
+    print(String(format: "indexed SELECT, %d clients, %d s:  PulsePostgres %.0f q/s   pgbench -S -M prepared %.0f tps   ratio %.2f",
+                 clients, seconds, ourTPS, pgbenchTPS, ourTPS / max(pgbenchTPS, 1)))
+    print(String(format: "bulk load %d rows:  PulsePostgres COPY %.0f rows/s (%.2f s)   psql \\copy %.0f rows/s (%.2f s)   ratio %.2f",
+                 rowCount, ourRate, secs(copyElapsed), psqlRate, secs(psqlElapsed), ourRate / max(psqlRate, 1)))
+}
+
+let cluster = EmbeddedCluster(configuration: makeConfiguration())
+do {
+    try await run(cluster, seconds: seconds, rowCount: rowCount, scale: scale)
+} catch {
+    log("benchmark failed: \(error)")
+}
+try? await cluster.down()
+try? FileManager.default.removeItem(at: cluster.configuration.directory)
