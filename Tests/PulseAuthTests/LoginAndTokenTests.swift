@@ -143,6 +143,23 @@ struct LoginAndTokenTests {
         await h.shutdown()
     }
 
+    @Test func concurrentRefreshesOfOneTokenSerialiseAndCountAsReuse() async throws {
+        let h = try await AuthHarness()
+        let client = try await h.createClient()
+        try await h.createUser(clientID: client.id, email: "race@example.com", password: "pw")
+        let refresh = try #require(try await h.login(slug: client.slug, email: "race@example.com", password: "pw").string("refresh_token"))
+        let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<4 {
+                group.addTask { try await h.postForm("/auth/token", [("grant_type", "refresh_token"), ("refresh_token", refresh)]).status }
+            }
+            return try await group.reduce(into: [Int]()) { $0.append($1) }
+        }
+        // Row locking lets exactly one rotate; the others see a spent token (reuse).
+        #expect(statuses.sorted() == [200, 400, 400, 400])
+        #expect(try await h.auditEvents(clientID: client.id).contains("refresh_token_reused"))
+        await h.shutdown()
+    }
+
     @Test func lockoutAfterRepeatedFailuresThenRecovery() async throws {
         let h = try await AuthHarness()
         let client = try await h.createClient()
