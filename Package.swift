@@ -113,6 +113,15 @@ let package = Package(
             ]
         ),
 
+        // MARK: Auth service library: stores, token authority, HTTP routes (issue 4)
+        .target(
+            name: "PulseAuth",
+            dependencies: [
+                "PulseSecurity", "PulsePostgres", "PulseHTTP", "PulseService",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
         // MARK: The library product
         .target(
             name: "PulseCore",
@@ -125,7 +134,7 @@ let package = Package(
 
         // MARK: Executables (thin: build the service from its configuration)
         .executableTarget(name: "PulseGatewayService", dependencies: ["PulseCore"]),
-        .executableTarget(name: "PulseAuthService", dependencies: ["PulseCore"]),
+        .executableTarget(name: "PulseAuthService", dependencies: ["PulseCore", "PulseAuth"]),
         .executableTarget(name: "PulseBackendService", dependencies: ["PulseCore"]),
         .executableTarget(name: "PulseETLService", dependencies: ["PulseCore"]),
         .executableTarget(name: "PulseAIService", dependencies: ["PulseCore"]),
@@ -154,6 +163,7 @@ let package = Package(
         .testTarget(
             name: "PulseEmbeddingsTests", dependencies: ["PulseEmbeddings", "PulseEmbeddingKernels"],
             exclude: ["Fixtures"]),
+        .testTarget(name: "PulseAuthTests", dependencies: ["PulseAuth", "PulseTestSupport"]),
         .testTarget(name: "PulseServiceTests", dependencies: ["PulseService", "PulseTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,60 @@
+import Foundation
+import PulsePostgres
+import PulseSecurity
+
+/// Ed25519 signing keys in `signing_keys` (global: one issuer), private halves sealed with
+/// AES-256-GCM under the configured key (`EncryptedKeyStorage`, `kid` as associated data).
+struct SigningKeyStore: Sendable {
+    let database: PostgresDatabase
+    let storage: EncryptedKeyStorage
+    let maximumTokenLifetime: TimeInterval
+
+    /// Loads every key that may still verify; creates the first key when none is active.
+    func loadRing(now: Date) async throws -> SigningKeyRing {
+        var ring = try await load(now: now)
+        if ring.activeKey == nil {
+            _ = try await rotate(ring: &ring, now: now)
+        }
+        return ring
+    }
+
+    func load(now: Date) async throws -> SigningKeyRing {
+        let rows = try await database.read { tx in
+            try await tx.query(
+                """
+                SELECT kid, private_key_encrypted, created_at, retired_at FROM signing_keys
+                WHERE alg = 'EdDSA' AND (expires_at IS NULL OR expires_at > $1) ORDER BY created_at, id
+                """, now)
+        }
+        var entries: [SigningKeyRing.Entry] = []
+        for row in rows {
+            let kid = try row.decode(String.self, "kid")
+            let sealed = String(decoding: try row.decode(Data.self, "private_key_encrypted"), as: UTF8.self)
+            // A key that does not open under our key (wrong AUTH_KEY_ENCRYPTION_KEY, or a row
+            // moved under another kid) is an operator error worth stopping for.
+            let key = try storage.import(sealed, keyID: kid)
+            entries.append(SigningKeyRing.entry(key, createdAt: try row.decode(Date.self, "created_at"),
+                                                retiredAt: try row.decode(Date?.self, "retired_at")))
+        }
+        return SigningKeyRing(entries: entries, maximumTokenLifetime: maximumTokenLifetime)
+    }
+
+    /// Generates a key, retires the active one (it keeps verifying until its last token
+    /// expires) and stores both in one transaction.
+    func rotate(ring: inout SigningKeyRing, now: Date) async throws -> Ed25519SigningKey {
+        let previous = ring.activeKey
+        let key = ring.rotate(now: now)
+        let sealed = try storage.export(key)
+        let expiry = now.addingTimeInterval(ring.maximumTokenLifetime + ring.leeway)
+        try await database.write { tx in
+            if let previous {
+                try await tx.query("UPDATE signing_keys SET retired_at = $2, expires_at = $3 WHERE kid = $1 AND retired_at IS NULL",
+                                   previous.keyID, now, expiry)
+            }
+            try await tx.query(
+                "INSERT INTO signing_keys (kid, alg, public_key, private_key_encrypted, created_at) VALUES ($1, 'EdDSA', $2, $3, $4)",
+                key.keyID, Data(key.publicKey), Data(sealed.utf8), now)
+        }
+        return key
+    }
+}

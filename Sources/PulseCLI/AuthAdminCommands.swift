@@ -1,0 +1,142 @@
+import ArgumentParser
+import Foundation
+import PulseCore
+
+// `pulse clients create`, `pulse users create`, `pulse service-accounts create`: operator
+// bootstrap of tenants and identities, straight into PostgreSQL as the owner role (clients
+// are not visible to the app role). Tenant rows are still written inside the client's RLS
+// scope. The formats match PulseAuth: emails trimmed + lower-cased, PBKDF2 production hashes,
+// service-account secrets stored as `sha256$<hex>` (AuthService.hashServiceAccountSecret).
+
+/// Where and how the auth commands connect (same rules as `pulse migrate`).
+struct AuthAdminOptions: ParsableArguments {
+    @OptionGroup var location: DatabaseLocationOptions
+
+    func database() throws -> PostgresDatabase {
+        let url: String
+        if let external = try ConnectionInfo.fromEnvironment() {
+            url = external.ownerURL
+        } else {
+            url = try EmbeddedCluster(configuration: try location.clusterConfiguration()).connectionInfo().ownerURL
+        }
+        return try PostgresDatabase(configuration: PostgresConfiguration(primary: url))
+    }
+
+    static func clientID(slug: String, in database: PostgresDatabase) async throws -> Int {
+        let id = try await database.read { tx in
+            try await tx.query("SELECT id FROM clients WHERE slug = $1", slug).first?.decode(Int.self, at: 0)
+        }
+        guard let id else { throw DatabaseCommandFailure("no client with slug '\(slug)'") }
+        return id
+    }
+
+    static func ensureRole(_ tx: PostgresTransaction, clientID: Int, name: String) async throws -> Int {
+        try await tx.query(
+            "INSERT INTO roles (client_id, name) VALUES ($1, $2) ON CONFLICT (client_id, name) DO UPDATE SET name = EXCLUDED.name RETURNING id",
+            clientID, name)[0].decode(Int.self, at: 0)
+    }
+}
+
+struct ClientsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "clients", abstract: "Manage clients (tenants).",
+                                                    subcommands: [Create.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create a client; prints its id.")
+        @OptionGroup var options: AuthAdminOptions
+        @Option(help: "Login slug: lower-case letters, digits and '-'.") var slug: String
+        @Option(help: "Display name (default: the slug).") var name: String?
+
+        func run() async throws {
+            let database = try options.database()
+            defer { Task { await database.shutdown() } }
+            do {
+                let id = try await database.write { tx in
+                    try await tx.query("INSERT INTO clients (name, slug) VALUES ($1, $2) RETURNING id", name ?? slug, slug)[0]
+                        .decode(Int.self, at: 0)
+                }
+                print("client \(slug) created with id \(id)")
+            } catch let error as PostgresError {
+                throw DatabaseCommandFailure("pulse clients create: \(error.publicCode) (slug taken or not [a-z0-9-])")
+            }
+        }
+    }
+}
+
+struct UsersCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "users", abstract: "Manage users of a client.",
+                                                    subcommands: [Create.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create a local user. The password is read from stdin (--password-stdin) or generated and printed once.")
+        @OptionGroup var options: AuthAdminOptions
+        @Option(help: "Client slug.") var client: String
+        @Option(help: "Email address.") var email: String
+        @Option(help: "Role to grant (repeatable; created when missing).") var role: [String] = []
+        @Flag(help: "Read the password from the first line of stdin.") var passwordStdin = false
+
+        func run() async throws {
+            let normalised = email.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+            guard normalised.contains("@"), normalised.utf8.count <= 255 else { throw ValidationError("--email must be an address") }
+            var password = SecureRandom.token(byteCount: 12)
+            if passwordStdin {
+                guard let line = readLine(strippingNewline: true), line.count >= 8 else {
+                    throw ValidationError("the password on stdin needs at least 8 characters")
+                }
+                password = line
+            }
+            let database = try options.database()
+            defer { Task { await database.shutdown() } }
+            let clientID = try await AuthAdminOptions.clientID(slug: client, in: database)
+            let hash = PasswordHasher.production.hash(password)
+            let id = try await database.client(clientID).write { tx in
+                let id = try await tx.query("INSERT INTO users (client_id, email, password_hash) VALUES ($1, $2, $3) RETURNING id",
+                                            clientID, normalised, hash)[0].decode(Int.self, at: 0)
+                for name in role {
+                    let roleID = try await AuthAdminOptions.ensureRole(tx, clientID: clientID, name: name)
+                    try await tx.query("INSERT INTO user_roles (client_id, user_id, role_id) VALUES ($1, $2, $3)", clientID, id, roleID)
+                }
+                return id
+            }
+            print("user \(normalised) created in \(client) with id \(id)")
+            if !passwordStdin { print("password (shown once): \(password)") }
+        }
+    }
+}
+
+struct ServiceAccountsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "service-accounts", abstract: "Manage integrators' service accounts.",
+                                                    subcommands: [Create.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create a service account; prints client_id and client_secret once.")
+        @OptionGroup var options: AuthAdminOptions
+        @Option(help: "Client slug.") var client: String
+        @Option(help: "Name, unique in the client.") var name: String
+        @Option(help: "Role (created when missing).") var role: String?
+
+        func run() async throws {
+            let database = try options.database()
+            defer { Task { await database.shutdown() } }
+            let clientID = try await AuthAdminOptions.clientID(slug: client, in: database)
+            let key = "sa_" + SecureRandom.token(byteCount: 12)
+            let secret = SecureRandom.token()
+            let stored = "sha256$" + Hex.encode(SHA256.hash(secret))
+            try await database.client(clientID).write { tx in
+                let roleID = try await role.asyncRoleID(tx, clientID: clientID)
+                try await tx.query(
+                    "INSERT INTO service_accounts (client_id, name, account_key, secret_hash, role_id) VALUES ($1, $2, $3, $4, $5)",
+                    clientID, name, key, stored, roleID)
+            }
+            print("client_id: \(key)\nclient_secret (shown once): \(secret)")
+        }
+    }
+}
+
+extension Optional where Wrapped == String {
+    fileprivate func asyncRoleID(_ tx: PostgresTransaction, clientID: Int) async throws -> Int? {
+        guard let name = self else { return nil }
+        return try await AuthAdminOptions.ensureRole(tx, clientID: clientID, name: name)
+    }
+}

@@ -1,0 +1,3 @@
+DROP FUNCTION pulse_disabled_service_accounts_since(timestamptz);
+DROP FUNCTION pulse_revoked_sessions_since(timestamptz);
+DROP POLICY owner_revocation_snapshot ON user_sessions;
