@@ -9,25 +9,24 @@ public enum AuthServiceComposition {
     public static func install(into definition: inout ServiceDefinition, logger: Logger,
                                environment: [String: String] = ProcessInfo.processInfo.environment) async throws {
         let c = definition.configuration
+        // Without a database the token authority cannot run: the process stays up, answers
+        // /health, and /ready says what is missing (as every service does for a missing dependency).
+        guard let database = definition.database else {
+            definition.readinessChecks.append(ReadinessCheck(name: "database") {
+                .notReady("no database: set DATABASE_URL (pulse up does) to run the token authority")
+            })
+            logger.warning("No DATABASE_URL: auth endpoints are not served")
+            return
+        }
         let configuration = try AuthConfiguration.fromEnvironment(environment, defaultIssuer: "http://\(c.host):\(c.port)")
-        let database = try PostgresDatabase(configuration: PostgresConfiguration(primary: c.databasePrimaryURL))
         let service = try await AuthService.start(configuration: configuration, database: database, logger: logger)
-        _ = try await RevocationSubscriber.start(conninfo: c.databasePrimaryURL, verifier: service.verifier, database: database,
+        _ = try await RevocationSubscriber.start(conninfo: database.primary.conninfo, verifier: service.verifier, database: database,
                                                  accessTokenLifetime: configuration.accessTokenLifetime, logger: logger)
         install(service, into: &definition, logger: logger)
     }
 
-    /// Registers the routes and the database readiness check of a started service.
+    /// Registers the routes of a started service (ServiceMain already checks the database on /ready).
     public static func install(_ service: AuthService, into definition: inout ServiceDefinition, logger: Logger) {
         AuthRoutes(service: service, logger: logger).register(on: &definition.routes)
-        let database = service.database
-        definition.readinessChecks.append(ReadinessCheck(name: "database") {
-            do {
-                try await database.read { tx in try await tx.query("SELECT 1") }
-                return .ready
-            } catch {
-                return .notReady("\(error)")
-            }
-        })
     }
 }

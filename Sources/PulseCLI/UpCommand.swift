@@ -43,8 +43,9 @@ struct UpCommand: AsyncParsableCommand {
         // Data layer (F-RUN): the database comes first (embedded primary + replica, or the
         // external cluster named by DATABASE_URL), then migrations; the services get its
         // connection strings. Demo data (a demo client and its admin) is not loaded yet.
-        let databaseEnvironment = withoutDatabase ? [:] : try await startDatabase(platform, logger: logger)
-        let specs = try serviceSpecs(platform, environment: databaseEnvironment)
+        var environment = withoutDatabase ? [:] : try await startDatabase(platform, logger: logger)
+        environment["AUTH_KEY_ENCRYPTION_KEY"] = try authKeyEncryptionKey(platform)
+        let specs = try serviceSpecs(platform, environment: environment)
         let supervisor = ProcessSupervisor(
             specs: specs,
             backoff: RestartBackoff(initial: platform.supervisor.restartInitialDelay,
@@ -86,7 +87,8 @@ struct UpCommand: AsyncParsableCommand {
                 name: name.rawValue, executable: executable,
                 arguments: platform.configFiles.flatMap { ["--config", $0] }
                     + ["--host", service.host, "--port", String(service.port)],
-                environment: environment,
+                // Only the token authority gets its key-encryption key.
+                environment: name == .auth ? environment : environment.filter { $0.key != "AUTH_KEY_ENCRYPTION_KEY" },
                 logFile: platform.logDirectory + "/\(name.rawValue).log", host: service.host, port: service.port)
         }
     }
@@ -115,6 +117,24 @@ struct UpCommand: AsyncParsableCommand {
             printError("pulse up: database: \(error)")
             throw ExitCode.failure
         }
+    }
+
+    /// The key that seals the auth service's signing keys at rest: `AUTH_KEY_ENCRYPTION_KEY`
+    /// when the operator set one, else made once from the CSPRNG into `<state_dir>/auth.key`
+    /// (mode 0600) and reused, so keys sealed by an earlier run still open.
+    private func authKeyEncryptionKey(_ platform: Platform) throws -> String {
+        if let configured = platform.environment["AUTH_KEY_ENCRYPTION_KEY"], !configured.isEmpty { return configured }
+        let path = platform.supervisor.stateDirectory + "/auth.key"
+        if let stored = try? String(contentsOfFile: path, encoding: .utf8) {
+            return stored.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        let key = SecureRandom.token(byteCount: 32)
+        guard FileManager.default.createFile(atPath: path, contents: Data((key + "\n").utf8),
+                                             attributes: [.posixPermissions: 0o600]) else {
+            printError("pulse up: cannot write \(path)")
+            throw ExitCode.failure
+        }
+        return key
     }
 
     /// Starts `pulse up` again in a new session and waits until all services are healthy.

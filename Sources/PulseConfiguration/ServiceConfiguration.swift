@@ -30,8 +30,8 @@ public struct ServiceConfiguration: Sendable, Equatable {
     public init(
         service: ServiceName, host: String = "127.0.0.1", port: Int? = nil, logLevel: String = "info",
         logColor: String = "auto", clientLogDirectory: String? = nil, accessLog: Bool = true, dataDirectory: String = ".pulse/data",
-        databasePrimaryURL: String = "postgresql://pulse@127.0.0.1:5432/pulse",
-        databaseReplicaURL: String? = "postgresql://pulse@127.0.0.1:5433/pulse",
+        databasePrimaryURL: String = "",
+        databaseReplicaURL: String? = nil,
         maxConnections: Int = 10_000, shutdownTimeout: Double = 4
     ) {
         self.service = service

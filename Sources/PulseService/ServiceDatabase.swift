@@ -4,17 +4,29 @@ import PulseDatabaseOps
 import PulseObservability
 import PulsePostgres
 
-/// The database a service uses, when it has one: connected from `DATABASE_URL` (primary),
-/// `DATABASE_REPLICA_URL` (analytics reads), as `pulse up` and the systemd units pass them.
+/// The database a service uses, when it has one: `DATABASE_URL` (primary) and
+/// `DATABASE_REPLICA_URL` (analytics reads), as `pulse up` passes them, else the
+/// `database.primary_url` / `database.replica_url` configuration keys.
 /// Adds a `database` readiness check (primary reachable; replica state in words) and the
 /// replication gauges to `/metrics`, refreshed by the router's own replica monitor.
 public enum ServiceDatabase {
     /// Connects (lazily: pools open on first use) and registers the readiness check and
-    /// metrics on `definition`; nil when no `DATABASE_URL` is set.
+    /// metrics on `definition`; nil when no database URL is configured.
     public static func attach(
         to definition: inout ServiceDefinition, environment: [String: String], logger: Logger
     ) throws -> PostgresDatabase? {
-        guard let info = try ConnectionInfo.fromEnvironment(environment) else { return nil }
+        let configured = definition.configuration
+        let info: ConnectionInfo
+        if let fromEnvironment = try ConnectionInfo.fromEnvironment(environment) {
+            info = fromEnvironment
+        } else if !configured.databasePrimaryURL.isEmpty {
+            try ConnectionString.validate(configured.databasePrimaryURL)
+            if let replica = configured.databaseReplicaURL { try ConnectionString.validate(replica) }
+            info = ConnectionInfo(primaryURL: configured.databasePrimaryURL, replicaURL: configured.databaseReplicaURL,
+                                  ownerURL: configured.databasePrimaryURL)
+        } else {
+            return nil
+        }
         let database = try PostgresDatabase(configuration: info.databaseConfiguration)
         definition.readinessChecks.append(ReadinessCheck(name: "database") {
             let status = await database.refreshReplicationStatus()

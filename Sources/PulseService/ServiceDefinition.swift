@@ -1,5 +1,6 @@
 import PulseConfiguration
 import PulseObservability
+import PulsePostgres
 
 /// A service before it runs: its configuration, its own routes and readiness checks, and the
 /// metrics registry its parts share. ``ServiceApplication`` adds the four standard endpoints
@@ -10,6 +11,8 @@ public struct ServiceDefinition: Sendable {
     public var routes = ServiceRoutes()
     /// Checks behind `GET /ready`; all must pass for 200.
     public var readinessChecks: [ReadinessCheck] = []
+    /// The service's database, connected by `ServiceMain` from `DATABASE_URL` (nil without one).
+    public var database: PostgresDatabase?
     /// The registry behind `GET /metrics`; register the service's own metrics here too.
     public let metrics: MetricsRegistry
     /// Reported in `/health` and the OpenAPI `info.version`.

@@ -1,5 +1,6 @@
 import Foundation
 import PulseConfiguration
+import PulseTestSupport
 import Testing
 @testable import PulseService
 
@@ -148,6 +149,27 @@ private struct StatusRow: Decodable {
     }
     #expect(migrations.status == 0, "\(migrations.output)")
     #expect(!migrations.output.contains("pending"), "\(migrations.output)")
+
+    // Operator bootstrap, then a real sign-in against the auth service `pulse up` started.
+    let created = try await blocking { try runCommand(pulse, ["clients", "create", "--slug", "acme"], environment: environment) }
+    #expect(created.status == 0, "\(created.output)")
+    let user = try await blocking {
+        try runCommand(pulse, ["users", "create", "--client", "acme", "--email", "ops@acme.test", "--role", "admin"],
+                       environment: environment)
+    }
+    #expect(user.status == 0, "\(user.output)")
+    let password = try #require(user.output.firstMatch(of: /password \(shown once\): (\S+)/)?.1, "\(user.output)")
+    let auth = try HTTPTestClient(port: try #require(ports["auth"]))
+    let login = try await auth.request(
+        "POST", "/auth/login", headers: [("Content-Type", "application/json")],
+        body: Array(#"{"client":"acme","email":"ops@acme.test","password":"\#(password)"}"#.utf8))
+    #expect(login.status == 200, "\(login.bodyText)")
+    #expect(login.bodyText.contains("\"access_token\""))
+    let wrong = try await auth.request(
+        "POST", "/auth/login", headers: [("Content-Type", "application/json")],
+        body: Array(#"{"client":"acme","email":"ops@acme.test","password":"nope"}"#.utf8))
+    #expect(wrong.status == 401)
+    auth.socket.close()
 
     let down = try await blocking { try runCommand(pulse, ["down", "--config", config], environment: environment) }
     #expect(down.status == 0)
