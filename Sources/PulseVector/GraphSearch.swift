@@ -10,7 +10,7 @@ protocol Admission {
 struct LiveNodes: Admission {
     let view: GraphView
     let hasDeletions: Bool
-    @inline(__always) func admits(_ slot: UInt32) -> Bool { view.deleted[Int(slot)] == 0 }
+    @inline(__always) func admits(_ slot: UInt32) -> Bool { !hasDeletions || view.deleted[Int(slot)] == 0 }
     @inline(__always) var admitsEverything: Bool { !hasDeletions }
 }
 
