@@ -93,14 +93,6 @@ struct Bench: ParsableCommand {
 
 private func fmt(_ v: Double, _ digits: Int = 3) -> String { String(format: "%.\(digits)f", v) }
 
-private func monotonicSeconds() -> Double { cpuSeconds(CLOCK_MONOTONIC) }
-
-private func cpuSeconds(_ clock: clockid_t) -> Double {
-    var ts = timespec()
-    clock_gettime(clock, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
-}
-
 /// Resident set size from /proc/self/statm (Linux).
 private func residentBytes() -> Int {
     guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
