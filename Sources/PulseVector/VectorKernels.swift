@@ -46,15 +46,31 @@ func normalise(
     guard source.count == dimension else {
         throw VectorError.dimensionMismatch(expected: dimension, got: source.count)
     }
-    var sum: Double = 0
-    for i in 0..<dimension {
-        let x = source[i]
-        guard x.isFinite else { throw VectorError.nonFiniteComponent(index: i) }
-        sum += Double(x) * Double(x)
+    guard dimension > 0, let base = source.baseAddress else { throw VectorError.zeroVector }
+    // Fast path: copy into the padded destination and sum squares with SIMD. A NaN or Inf
+    // component (or a Float overflow of the sum) makes the sum non-finite; only then do we
+    // rescan to name the component or fall back to Double.
+    destination.update(from: base, count: dimension)
+    (destination + dimension).update(repeating: 0, count: stride - dimension)
+    let raw = UnsafeRawPointer(destination)
+    var acc = SIMD16<Float>()
+    var offset = 0
+    while offset < stride * 4 {
+        let v = raw.loadUnaligned(fromByteOffset: offset, as: SIMD16<Float>.self)
+        acc += v * v
+        offset += 64
     }
-    // A norm this small cannot be inverted in Float without overflow or garbage direction.
+    var sum = Double(acc.sum())
+    if !sum.isFinite || sum < 1e-30 {
+        sum = 0
+        for i in 0..<dimension {
+            let x = base[i]
+            guard x.isFinite else { throw VectorError.nonFiniteComponent(index: i) }
+            sum += Double(x) * Double(x)
+        }
+    }
+    // A norm this small cannot be inverted in Float without overflow or a garbage direction.
     guard sum > 1e-30, sum.isFinite else { throw VectorError.zeroVector }
     let scale = Float(1 / sum.squareRoot())
-    for i in 0..<dimension { destination[i] = source[i] * scale }
-    for i in dimension..<stride { destination[i] = 0 }
+    for i in 0..<dimension { destination[i] *= scale }
 }

@@ -41,4 +41,14 @@ import Testing
         #expect(index.count == 0)
         #expect(try index.search([1, 0], k: 3) == [])
     }
+
+    @Test func extremeButFiniteMagnitudesAreAccepted() throws {
+        let index = try HNSWIndex(parameters: HNSWParameters(dimension: 4))
+        try index.add(id: 1, vector: [3e30, 4e30, 0, 0])
+        try index.add(id: 2, vector: [0, 0, 1e-12, 0])
+        let hit = try index.search([3, 4, 0, 0], k: 1)
+        #expect(hit.map(\.id) == [1])
+        #expect(abs(hit[0].distance) < 1e-6)
+        #expect(try index.search([0, 0, 5, 0], k: 1).map(\.id) == [2])
+    }
 }
