@@ -42,7 +42,9 @@ struct Bench: ParsableCommand {
         try index.add(ids: (0..<UInt64(n)).map { $0 }, vectors: baseValues, threads: threads)
         let buildSeconds = monotonicSeconds() - wall0
         let buildCPU = cpuSeconds(CLOCK_PROCESS_CPUTIME_ID) - cpu0
-        let memory = residentBytes() - rssBefore
+        // Keep the input alive until RSS is read: Swift may free it right after its last use,
+        // which would hide the index's own memory.
+        let memory = withExtendedLifetime(baseValues) { residentBytes() - rssBefore }
 
         print("build_seconds,\(fmt(buildSeconds))")
         print("build_cpu_seconds,\(fmt(buildCPU))")

@@ -6,7 +6,8 @@
 #   N384=20000 N1536=5000 bench/vector/run.sh # quick run
 #
 # Environment: N384, N1536 (base sizes), NQ (queries, 1000), THREADS ("1 2": build threads),
-# EFS (ef_search list), M (16), EFC (200), DATA_DIR (bench/data/vector), SKIP_BUILD=1.
+# EFS (ef_search list), M (16), EFC (200), DATA_DIR (bench/data/vector), SKIP_BUILD=1,
+# SETS ("384 1536": which data sets to run).
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
@@ -62,5 +63,10 @@ run_set() {
 }
 
 echo "# $(date -u +%F) $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), pulse-vector target cpu ${PULSE_VECTOR_CPU:-x86-64}"
-run_set clustered384 "$N384" 384 384
-run_set clustered1536 "$N1536" 1536 1536
+for set in ${SETS:-384 1536}; do
+    case $set in
+        384) run_set clustered384 "$N384" 384 384 ;;
+        1536) run_set clustered1536 "$N1536" 1536 1536 ;;
+        *) echo "unknown set $set (384 or 1536)" >&2; exit 2 ;;
+    esac
+done
