@@ -55,24 +55,26 @@ extension HNSWIndex {
         guard threads >= 1 else { throw VectorError.invalidParameter("threads must be at least 1, got \(threads)") }
         var seen = Set<UInt64>(minimumCapacity: ids.count)
         for id in ids where !seen.insert(id).inserted { throw VectorError.duplicateID(id) }
-        let staged = UnsafeMutableRawPointer.allocate(byteCount: max(ids.count, 1) * stride * 4, alignment: 64)
-            .bindMemory(to: Float.self, capacity: max(ids.count, 1) * stride)
-        defer { staged.deallocate() }
-        try vectors.withUnsafeBufferPointer { all in
-            for row in 0..<ids.count {
-                try normalise(
-                    UnsafeBufferPointer(rebasing: all[row * dim..<(row + 1) * dim]), dimension: dim,
-                    into: staged + row * stride, stride: stride)
+        // Check every vector before touching the index (one row of scratch, no staging copy of
+        // the batch: a 200k x 384 batch would otherwise need another 300 MB).
+        let row = UnsafeMutableRawPointer.allocate(byteCount: stride * 4, alignment: 64)
+            .bindMemory(to: Float.self, capacity: stride)
+        defer { row.deallocate() }
+        func normaliseRow(_ i: Int) throws {
+            try vectors.withUnsafeBufferPointer { all in
+                try normalise(UnsafeBufferPointer(rebasing: all[i * dim..<(i + 1) * dim]), dimension: dim, into: row, stride: stride)
             }
         }
+        for i in 0..<ids.count { try normaliseRow(i) }
         writerLock.withLock {
             lock.withWriteLock {
                 let fresh = ids.count - ids.filter { slotsByID[$0] != nil }.count
                 storage.reserve(storage.count + max(0, fresh - freeSlots.count))
                 var slots = [UInt32]()
                 slots.reserveCapacity(ids.count)
-                for (row, id) in ids.enumerated() {
-                    slots.append(store(id: id, vector: staged + row * stride, newLevel: generator.nextLevel()))
+                for (i, id) in ids.enumerated() {
+                    try? normaliseRow(i)  // cannot fail: checked above
+                    slots.append(store(id: id, vector: row, newLevel: generator.nextLevel()))
                 }
                 if threads == 1 || slots.count < 2 * threads {
                     scratchPool.withScratch(capacity: 0) { scratch in
