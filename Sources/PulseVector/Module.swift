@@ -1,1 +1,0 @@
-// PulseVector: module folder. See docs/architecture.md for what lives here.

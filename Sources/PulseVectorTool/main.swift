@@ -1,2 +1,0 @@
-import PulseVector
-print("pulse-vector")

@@ -1,4 +1,0 @@
-import Testing
-@testable import PulseVector
-
-@Test func moduleLinks() {}
