@@ -26,27 +26,28 @@ import Testing
         }
     }
 
-    /// A handler that takes 2 s delays no other connection.
+    /// A handler that is waiting (on a database, an upstream call, a timer) delays no other
+    /// connection. The slow handlers wait on a gate the test opens only after every fast
+    /// request was answered, so the check does not depend on how loaded the machine is.
     @Test func slowHandlerIsolation() async throws {
+        let gate = HandlerGate()
         var router = Router()
         router.get("/slow") { _ in
-            try await Task.sleep(for: .seconds(2))
+            await gate.wait()
             return .text("slow")
         }
         router.get("/fast") { _ in .text("fast") }
-        // One loop: the slow handler and the fast requests share it, and still do not wait on each other.
+        // One loop: the slow handlers and the fast requests share it.
         let configuration = HTTPServerConfiguration(eventLoopCount: 1)
         try await withLiveHTTPServer(configuration: configuration, responder: router) { _, port in
             let slowClients = try (0..<4).map { _ in try HTTPTestClient(port: port) }
             for client in slowClients { try client.send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n") }
-            try await Task.sleep(for: .milliseconds(50))
-            let start = ContinuousClock.now
+            for _ in 0..<1000 where await gate.entered < slowClients.count { try await Task.sleep(for: .milliseconds(10)) }
+            #expect(await gate.entered == slowClients.count, "every slow handler is in flight")
             let fast = try HTTPTestClient(port: port)
             for _ in 0..<20 { #expect(try await fast.request("GET", "/fast").bodyText == "fast") }
-            let elapsed = ContinuousClock.now - start
-            // The fast requests were all answered while every slow one was still running.
-            for client in slowClients { #expect(try client.socket.tryRead() == nil, "a slow response came first") }
-            #expect(elapsed < .milliseconds(1900), "fast requests waited \(elapsed)")
+            for client in slowClients { #expect(try client.socket.tryRead() == nil, "a slow response came before its gate opened") }
+            await gate.open()
             for client in slowClients { #expect(try await client.readResponse(timeout: .seconds(10)).bodyText == "slow") }
         }
     }
@@ -72,5 +73,24 @@ import Testing
             let again = try HTTPTestClient(port: port)
             #expect(try await again.request("GET", "/health").status == 200)
         }
+    }
+}
+
+/// Holds handlers until the test opens it, counting how many are waiting.
+private actor HandlerGate {
+    private var isOpen = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+    private(set) var entered = 0
+
+    func wait() async {
+        entered += 1
+        guard !isOpen else { return }
+        await withCheckedContinuation { waiters.append($0) }
+    }
+
+    func open() {
+        isOpen = true
+        waiters.forEach { $0.resume() }
+        waiters.removeAll()
     }
 }

@@ -25,9 +25,13 @@ extension ClusterSuite {
         defer { Task { await db.shutdown() } }
         let client = try await Self.makeClient(Self.uniqueSlug("ryw"))
         let replica = try await Self.replicaSuperuser()
-        defer { replica.close() }
         try await replica.query("SELECT pg_wal_replay_pause()")
-        defer { Task { _ = try? await replica.query("SELECT pg_wal_replay_resume()") } }
+        defer {
+            Task {
+                _ = try? await replica.query("SELECT pg_wal_replay_resume()")
+                replica.close()
+            }
+        }
         let session = DatabaseSession()
         try await db.client(client).write(session: session) { transaction in
             try await transaction.query("INSERT INTO users (client_id, email) VALUES ($1, 'ryw@x.io')", [client])
@@ -58,9 +62,13 @@ extension ClusterSuite {
         }
         defer { Task { await db.shutdown() } }
         let replica = try await Self.replicaSuperuser()
-        defer { replica.close() }
         try await replica.query("SELECT pg_wal_replay_pause()")
-        defer { Task { _ = try? await replica.query("SELECT pg_wal_replay_resume()") } }
+        defer {
+            Task {
+                _ = try? await replica.query("SELECT pg_wal_replay_resume()")
+                replica.close()
+            }
+        }
         let client = try await Self.makeClient(Self.uniqueSlug("lag"))
         try await db.client(client).write { transaction in
             try await transaction.query(

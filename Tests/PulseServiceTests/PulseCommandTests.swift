@@ -129,9 +129,9 @@ private struct StatusRow: Decodable {
     }
     let config = dir.write("pulse.toml", toml)
     let pulse = buildDirectory + "/pulse"
-    let dbPort = freePort()
+    let dbPort = PostgresTestCluster.freePortPair()
     let environment = [
-        "PULSE_DATA_DIR": dir.path + "/db", "PULSE_DB_PORT": String(dbPort), "PULSE_DB_REPLICA_PORT": String(freePort()),
+        "PULSE_DATA_DIR": dir.path + "/db", "PULSE_DB_PORT": String(dbPort), "PULSE_DB_REPLICA_PORT": String(dbPort + 1),
         "PULSE_MIGRATIONS_DIR": packageRoot + "/migrations",
     ]
     defer { _ = try? runCommand(pulse, ["down", "--config", config], environment: environment) }

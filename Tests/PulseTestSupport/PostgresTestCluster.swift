@@ -31,16 +31,24 @@ public actor PostgresTestCluster {
 
     public func start() async throws -> Handle {
         if let starting { return try await starting.value }
-        let task = Task { try await Self.launch() }
+        // A port found free can be taken before the server binds it (other tests open
+        // thousands of sockets): try again, on new ports in a new folder.
+        let task = Task {
+            var attempt = 1
+            while true {
+                do { return try await Self.launch() } catch where attempt < 3 { attempt += 1 }
+            }
+        }
         starting = task
         return try await task.value
     }
 
-    /// Two consecutive free loopback ports (primary, replica).
+    /// Two consecutive free loopback ports (primary, replica), below Linux's ephemeral range
+    /// (32768-60999) so outgoing connections of other tests cannot take them meanwhile.
     public static func freePortPair() -> Int {
         var generator = SystemRandomNumberGenerator()
         while true {
-            let port = Int.random(in: 20_000...59_000, using: &generator)
+            let port = Int.random(in: 20_000...32_000, using: &generator)
             if isFree(port) && isFree(port + 1) { return port }
         }
     }
