@@ -122,7 +122,8 @@ public struct WebSocketFrameDecoder: Sendable {
         }
         let extra = len7 == 126 ? 2 : (len7 == 127 ? 8 : 0)
         let headerSize = 2 + extra + (masked ? 4 : 0)
-        guard available >= headerSize else { return false }
+        // Judge the length as soon as its bytes are here, even before the mask key.
+        guard available >= 2 + extra else { return false }
         var length = len7
         var i = readIndex + 2
         if extra > 0 {
@@ -141,6 +142,7 @@ public struct WebSocketFrameDecoder: Sendable {
         } else if length > maxFramePayload {
             throw .tooBig
         }
+        guard available >= headerSize else { return false }
         var key: (UInt8, UInt8, UInt8, UInt8)?
         if masked {
             key = (buffer[i], buffer[i + 1], buffer[i + 2], buffer[i + 3])
