@@ -1,1 +1,0 @@
-// PulseHTTP: module folder. See docs/architecture.md for what lives here.

@@ -1,0 +1,230 @@
+import CLinuxShims
+import Foundation
+import Glibc
+import Synchronization
+
+/// Something registered with an event loop for readiness events. Called on the loop thread only.
+package protocol EventHandler: AnyObject {
+    /// `events` is the epoll event mask (see `Epoll.readable` etc.).
+    func handleEvent(_ events: UInt32)
+}
+
+/// A cancellable timer on an event loop; `cancel()` may be called from any thread.
+/// A cancelled timer's callback is skipped when its deadline comes.
+public struct ScheduledTimer: Sendable {
+    final class Token: Sendable {
+        let cancelled = Atomic<Bool>(false)
+    }
+    let token: Token
+
+    public func cancel() { token.cancelled.store(true, ordering: .relaxed) }
+}
+
+/// One thread running `epoll_wait`. Work from other threads arrives through `execute`, which
+/// queues the task and wakes the loop through an eventfd; timers are kept in a heap and the
+/// earliest one arms a timerfd. Everything registered with the loop is touched only on its thread.
+public final class EventLoop: @unchecked Sendable {
+    private struct Registration {
+        var id: UInt32
+        var handler: any EventHandler
+    }
+
+    private static let wakeToken: UInt64 = UInt64.max
+    private static let timerToken: UInt64 = UInt64.max - 1
+
+    /// Position of this loop in its group (for logs and metrics).
+    public let index: Int
+    private let epfd: Int32
+    private let wakeFD: Int32
+    private let timerFD: Int32
+    private let pending = Mutex<[@Sendable () -> Void]>([])
+    private let wakePending = Atomic<Bool>(false)
+    private let stopRequested = Atomic<Bool>(false)
+    private let threadID = Mutex<pthread_t?>(nil)
+    private let finished = Mutex<(done: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+
+    // Loop-confined state.
+    private var registrations: [Registration?] = []
+    private var nextRegistrationID: UInt32 = 1
+    private var timers = TimerHeap()
+    private var armedDeadline: UInt64 = 0
+    /// A 64 KiB scratch buffer for reads, shared by every connection of this loop.
+    package let readBuffer: UnsafeMutableRawBufferPointer
+
+    package init(index: Int) throws(SystemError) {
+        self.index = index
+        epfd = try Epoll.create()
+        wakeFD = try Epoll.makeEventFD()
+        timerFD = try Epoll.makeTimerFD()
+        readBuffer = .allocate(byteCount: 64 * 1024, alignment: 16)
+        try Epoll.control(epfd, EPOLL_CTL_ADD, wakeFD, events: Epoll.readable, data: Self.wakeToken)
+        try Epoll.control(epfd, EPOLL_CTL_ADD, timerFD, events: Epoll.readable, data: Self.timerToken)
+    }
+
+    deinit {
+        Glibc.close(epfd)
+        Glibc.close(wakeFD)
+        Glibc.close(timerFD)
+        readBuffer.deallocate()
+    }
+
+    /// True when called on this loop's thread.
+    public var inLoop: Bool {
+        let me = pthread_self()
+        return threadID.withLock { $0.map { pthread_equal($0, me) != 0 } ?? false }
+    }
+
+    /// Runs `task` on the loop thread, soon. Safe from any thread.
+    public func execute(_ task: @escaping @Sendable () -> Void) {
+        pending.withLock { $0.append(task) }
+        if !wakePending.exchange(true, ordering: .acquiringAndReleasing) {
+            var one: UInt64 = 1
+            _ = Glibc.write(wakeFD, &one, 8)
+        }
+    }
+
+    /// Runs `task` on the loop after `delay`. Safe from any thread.
+    @discardableResult
+    public func scheduleTask(after delay: Duration, _ task: @escaping @Sendable () -> Void) -> ScheduledTimer {
+        let deadline = monotonicNanos() &+ delay.nanoseconds
+        let token = ScheduledTimer.Token()
+        let fire: @Sendable () -> Void = { if !token.cancelled.load(ordering: .relaxed) { task() } }
+        if inLoop {
+            _ = scheduleTimer(at: deadline, fire)
+        } else {
+            execute { _ = self.scheduleTimer(at: deadline, fire) }
+        }
+        return ScheduledTimer(token: token)
+    }
+
+    // MARK: Loop-only API
+
+    /// Schedules `callback` at the monotonic `deadline` (ns). Loop thread only.
+    package func scheduleTimer(at deadline: UInt64, _ callback: @escaping () -> Void) -> UInt64 {
+        let id = timers.schedule(at: deadline, callback)
+        rearmTimer()
+        return id
+    }
+
+    package func cancelTimer(_ id: UInt64) {
+        timers.cancel(id)
+    }
+
+    /// Registers `fd`; returns nothing, the registration id is kept internally to drop stale events.
+    package func register(_ fd: Int32, events: UInt32, handler: any EventHandler) throws(SystemError) {
+        let index = Int(fd)
+        if index >= registrations.count {
+            registrations.append(contentsOf: repeatElement(nil, count: index + 1 - registrations.count + 64))
+        }
+        let id = nextRegistrationID
+        nextRegistrationID &+= 1
+        if nextRegistrationID == 0 { nextRegistrationID = 1 }
+        registrations[index] = Registration(id: id, handler: handler)
+        do {
+            try Epoll.control(epfd, EPOLL_CTL_ADD, fd, events: events, data: UInt64(id) << 32 | UInt64(UInt32(bitPattern: fd)))
+        } catch {
+            registrations[index] = nil
+            throw error
+        }
+    }
+
+    package func modify(_ fd: Int32, events: UInt32) {
+        guard let registration = registrations[Int(fd)] else { return }
+        try? Epoll.control(epfd, EPOLL_CTL_MOD, fd, events: events, data: UInt64(registration.id) << 32 | UInt64(UInt32(bitPattern: fd)))
+    }
+
+    /// Removes `fd` from the loop. Call before closing the descriptor.
+    package func unregister(_ fd: Int32) {
+        guard Int(fd) < registrations.count, registrations[Int(fd)] != nil else { return }
+        registrations[Int(fd)] = nil
+        try? Epoll.control(epfd, EPOLL_CTL_DEL, fd, events: 0, data: 0)
+    }
+
+    private func rearmTimer() {
+        let earliest = timers.earliestDeadline() ?? 0
+        if earliest != armedDeadline {
+            armedDeadline = earliest
+            Epoll.armTimer(timerFD, deadline: earliest)
+        }
+    }
+
+    // MARK: Running
+
+    /// Starts the loop on a new thread.
+    package func start() {
+        let thread = Thread { [self] in self.run() }
+        thread.name = "pulse-loop-\(index)"
+        thread.stackSize = 1 << 20
+        thread.start()
+    }
+
+    /// Asks the loop to stop after its current iteration and waits until its thread has finished.
+    package func stop() async {
+        stopRequested.store(true, ordering: .releasing)
+        execute {}
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let done = finished.withLock { state -> Bool in
+                if state.done { return true }
+                state.waiters.append(continuation)
+                return false
+            }
+            if done { continuation.resume() }
+        }
+    }
+
+    private func run() {
+        threadID.withLock { $0 = pthread_self() }
+        let capacity = 256
+        let events = UnsafeMutablePointer<epoll_event>.allocate(capacity: capacity)
+        defer { events.deallocate() }
+        while !stopRequested.load(ordering: .acquiring) {
+            runPendingTasks()
+            runExpiredTimers()
+            let hasWork = pending.withLock { !$0.isEmpty }
+            let count = epoll_wait(epfd, events, Int32(capacity), hasWork ? 0 : -1)
+            if count < 0 { continue }  // EINTR: no events, go round again
+            for i in 0..<Int(count) {
+                let event = events[i]
+                let data = event.data.u64
+                if data == Self.wakeToken {
+                    Epoll.drainCounter(wakeFD)
+                    wakePending.store(false, ordering: .releasing)
+                } else if data == Self.timerToken {
+                    Epoll.drainCounter(timerFD)
+                    armedDeadline = 0
+                } else {
+                    let fd = Int(UInt32(truncatingIfNeeded: data))
+                    let id = UInt32(truncatingIfNeeded: data >> 32)
+                    guard fd < registrations.count, let registration = registrations[fd], registration.id == id else { continue }
+                    registration.handler.handleEvent(event.events)
+                }
+            }
+        }
+        runPendingTasks()
+        let waiters = finished.withLock { state -> [CheckedContinuation<Void, Never>] in
+            state.done = true
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    private func runPendingTasks() {
+        while true {
+            let tasks = pending.withLock { queue -> [@Sendable () -> Void] in
+                let taken = queue
+                queue.removeAll(keepingCapacity: true)
+                return taken
+            }
+            if tasks.isEmpty { return }
+            for task in tasks { task() }
+        }
+    }
+
+    private func runExpiredTimers() {
+        if timers.isEmpty { return }
+        let due = timers.popExpired(now: monotonicNanos())
+        for callback in due { callback() }
+        rearmTimer()
+    }
+}

@@ -1,1 +1,0 @@
-// PulseSystem: module folder. See docs/architecture.md for what lives here.

@@ -1,4 +1,0 @@
-import Testing
-@testable import PulseHTTP
-
-@Test func moduleLinks() {}

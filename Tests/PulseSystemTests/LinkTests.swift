@@ -1,4 +1,0 @@
-import Testing
-@testable import PulseSystem
-
-@Test func moduleLinks() {}
