@@ -14,7 +14,7 @@ import Testing
 
     @Test func echoAgainstPythonServer() async throws {
         let peer = try PythonPeer(script: PythonScripts.echoServer, arguments: ["plain"])
-        let port = try peer.port()
+        let port = try await peer.port()
         let client = try await WebSocketClient.connect(port: port, path: "/echo")
         #expect(client.deflate == nil)
         let big = (0..<200_000).map { UInt8(truncatingIfNeeded: $0 &* 7) }
@@ -29,7 +29,7 @@ import Testing
     @Test func deflateAgainstPythonServer() async throws {
         let peer = try PythonPeer(script: PythonScripts.echoServer, arguments: ["deflate"])
         let client = try await WebSocketClient.connect(
-            port: try peer.port(), configuration: .init(maxMessageSize: 1 << 22, deflate: .init()))
+            port: try await peer.port(), configuration: .init(maxMessageSize: 1 << 22, deflate: .init()))
         #expect(client.deflate != nil)
         let text = String(repeating: "compressible pulse job progress ", count: 5000)
         try await client.send(.text(text))
@@ -43,7 +43,7 @@ import Testing
         // The Python server answers 426 to a second, wrong Sec-WebSocket-Version header;
         // port 1 has no listener at all.
         let peer = try PythonPeer(script: PythonScripts.echoServer, arguments: ["plain"])
-        let port = try peer.port()
+        let port = try await peer.port()
         await #expect(throws: WebSocketClientError.self) {
             _ = try await WebSocketClient.connect(port: port, headers: [("Sec-WebSocket-Version", "12")])
         }

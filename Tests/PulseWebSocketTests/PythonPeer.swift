@@ -2,6 +2,7 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import Synchronization
 import Testing
 
 /// A Python process using the independent `websockets` package, as a peer for live tests.
@@ -14,7 +15,9 @@ final class PythonPeer: @unchecked Sendable {
     /// Python process outlives a crashed test run.
     private let lifeline = Pipe()
     private let directory: URL
-    private var buffered = Data()
+    /// Filled by a readability handler, so waiting for a line never blocks a task thread
+    /// (tests run in parallel on a small cooperative pool that the server also needs).
+    private let buffered = OutputBuffer()
 
     static let missingHint = "the Python package `websockets` is missing: run `pip install websockets` (CI must install it)"
 
@@ -28,6 +31,14 @@ final class PythonPeer: @unchecked Sendable {
         process.standardInput = lifeline
         process.standardOutput = output
         process.standardError = FileHandle.standardError
+        let box = buffered
+        output.fileHandleForReading.readabilityHandler = { handle in
+            let chunk = handle.availableData
+            box.state.withLock { b in
+                if chunk.isEmpty { b.eof = true } else { b.data.append(chunk) }
+            }
+            if chunk.isEmpty { handle.readabilityHandler = nil }
+        }
         try process.run()
     }
 
@@ -39,27 +50,28 @@ final class PythonPeer: @unchecked Sendable {
     }
 
     /// The next stdout line, waiting up to `timeout`; fails on a missing `websockets`.
-    func line(timeout: Duration = .seconds(20)) throws -> String {
+    func line(timeout: Duration = .seconds(20)) async throws -> String {
         let deadline = ContinuousClock.now + timeout
         while true {
-            if let nl = buffered.firstIndex(of: 0x0A) {
-                let text = String(decoding: buffered[..<nl], as: UTF8.self)
-                buffered.removeSubrange(...nl)
-                if text == "NO_WEBSOCKETS" { throw PeerError(Self.missingHint) }
-                return text
+            let (line, eof) = buffered.state.withLock { b -> (String?, Bool) in
+                guard let nl = b.data.firstIndex(of: 0x0A) else { return (nil, b.eof) }
+                let text = String(decoding: b.data[..<nl], as: UTF8.self)
+                b.data.removeSubrange(...nl)
+                return (text, b.eof)
             }
+            if let line {
+                if line == "NO_WEBSOCKETS" { throw PeerError(Self.missingHint) }
+                return line
+            }
+            if eof { throw PeerError("python peer exited without the expected output") }
             guard ContinuousClock.now < deadline else { throw PeerError("python peer said nothing in time") }
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty {
-                throw PeerError("python peer exited (\(process.isRunning ? "running" : "status \(process.terminationStatus)"))")
-            }
-            buffered.append(chunk)
+            try await Task.sleep(for: .milliseconds(10))
         }
     }
 
     /// Reads `PORT n` from a server script.
-    func port() throws -> Int {
-        let first = try line()
+    func port() async throws -> Int {
+        let first = try await line()
         guard first.hasPrefix("PORT "), let port = Int(first.dropFirst(5)) else { throw PeerError("unexpected: \(first)") }
         return port
     }
@@ -69,6 +81,10 @@ final class PythonPeer: @unchecked Sendable {
         process.waitUntilExit()
         return process.terminationStatus
     }
+}
+
+final class OutputBuffer: Sendable {
+    let state = Mutex((data: Data(), eof: false))
 }
 
 struct PeerError: Error, CustomStringConvertible {

@@ -66,9 +66,10 @@ extension WebSocketSession {
                 s.onClose = []
                 s.timers = []
                 s.keepalive = nil
+                s.drainTimer = nil
                 s.connection = nil
             }
-            return (s.drainWaiters, s.onClose, s.timers + [s.keepalive].compactMap { $0 })
+            return (s.drainWaiters, s.onClose, s.timers + [s.keepalive, s.drainTimer].compactMap { $0 })
         }
         finish(.abnormalClosure, "connection lost")
         for timer in timers { timer.cancel() }

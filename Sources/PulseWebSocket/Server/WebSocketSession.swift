@@ -26,6 +26,7 @@ public final class WebSocketSession: Sendable {
         var onClose: [@Sendable () -> Void] = []
         var timers: [ScheduledTimer] = []
         var keepalive: ScheduledTimer?
+        var drainTimer: ScheduledTimer?
         var connectionGone = false
     }
 
@@ -80,20 +81,25 @@ public final class WebSocketSession: Sendable {
         }
     }
 
-    /// Queues a message without waiting. Returns false if the session is closed, or if the
-    /// message would push the send queue past `maxSendQueueBytes`: then the slow reader is
-    /// disconnected with 1008 so it cannot grow server memory.
+    /// Queues a message without waiting. Returns false if the session is closed. If the
+    /// message would push the send queue past `maxSendQueueBytes`, the slow reader is
+    /// disconnected with 1008 instead, so it cannot grow server memory. The bound is
+    /// checked on the event loop, where the queue size is exact.
     @discardableResult
     public func trySend(_ message: WebSocketMessage) -> Bool {
-        let overflow = state.withLock { s -> Bool? in
-            guard let connection = s.connection, s.machine.state == .open else { return nil }
-            guard let bytes = s.machine.send(message) else { return nil }
-            if connection.queuedByteCount + bytes.count > configuration.maxSendQueueBytes { return true }
-            connection.write(bytes)
-            return false
+        let encoded = state.withLock { s -> (UpgradedConnection, [UInt8])? in
+            guard let connection = s.connection, let bytes = s.machine.send(message) else { return nil }
+            // Hop while holding the lock so frames keep the order they were encoded in.
+            connection.execute { [weak self] in
+                if connection.queuedByteCount + bytes.count > self?.configuration.maxSendQueueBytes ?? 0 {
+                    self?.fail(.policyViolation, "send queue full")
+                } else {
+                    connection.write(bytes)
+                }
+            }
+            return (connection, bytes)
         }
-        if overflow == true { fail(.policyViolation, "send queue full") }
-        return overflow == false
+        return encoded != nil
     }
 
     /// Sends a ping (keepalive is automatic; this is for applications that want more).
@@ -127,7 +133,10 @@ public final class WebSocketSession: Sendable {
             } else {
                 // Wake up at the deadline to give up on a stalled peer.
                 let timer = state.withLock { $0.connection }?.schedule(after: deadline - ContinuousClock.now) { [weak self] in self?.drained() }
-                if let timer { state.withLock { $0.timers.append(timer) } }
+                state.withLock { s in
+                    s.drainTimer?.cancel()
+                    s.drainTimer = timer
+                }
             }
         }
     }
@@ -137,13 +146,15 @@ public final class WebSocketSession: Sendable {
 public final class Inbound: AsyncSequence, Sendable {
     public typealias Element = WebSocketMessage
     let stream: AsyncStream<WebSocketMessage>
-    private let owner = Mutex<WebSocketSession?>(nil)
+    /// Weak: the session owns this sequence, not the other way round.
+    private struct WeakSession { weak var value: WebSocketSession? }
+    private let owner = Mutex(WeakSession())
 
     init(stream: AsyncStream<WebSocketMessage>) { self.stream = stream }
 
     var session: WebSocketSession? {
-        get { owner.withLock { $0 } }
-        set { owner.withLock { $0 = newValue } }
+        get { owner.withLock { $0.value } }
+        set { owner.withLock { $0.value = newValue } }
     }
 
     public struct AsyncIterator: AsyncIteratorProtocol {
