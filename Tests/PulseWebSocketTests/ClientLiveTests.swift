@@ -3,15 +3,6 @@ import Testing
 
 /// Our client against the independent Python `websockets` server.
 @Suite(.timeLimit(.minutes(1))) struct ClientLiveTests {
-    func collect(_ client: WebSocketClient, count: Int) async throws -> [WebSocketMessage] {
-        var received: [WebSocketMessage] = []
-        for try await message in client.messages {
-            received.append(message)
-            if received.count == count { break }
-        }
-        return received
-    }
-
     @Test func echoAgainstPythonServer() async throws {
         let peer = try PythonPeer(script: PythonScripts.echoServer, arguments: ["plain"])
         let port = try await peer.port()

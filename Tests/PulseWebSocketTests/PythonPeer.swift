@@ -4,6 +4,7 @@ import Glibc
 #endif
 import Synchronization
 import Testing
+@testable import PulseWebSocket
 
 /// A Python process using the independent `websockets` package, as a peer for live tests.
 /// The script prints `PORT n` (servers) or result lines (clients) on stdout.
@@ -85,6 +86,16 @@ final class PythonPeer: @unchecked Sendable {
 
 final class OutputBuffer: Sendable {
     let state = Mutex((data: Data(), eof: false))
+}
+
+/// The next `count` messages a client receives.
+func collect(_ client: WebSocketClient, count: Int) async throws -> [WebSocketMessage] {
+    var received: [WebSocketMessage] = []
+    for try await message in client.messages {
+        received.append(message)
+        if received.count == count { break }
+    }
+    return received
 }
 
 struct PeerError: Error, CustomStringConvertible {

@@ -5,15 +5,6 @@ import Testing
 
 /// Live tests on 127.0.0.1:0: our server against our client and the Python `websockets` client.
 @Suite(.timeLimit(.minutes(2))) struct ServerLiveTests {
-    func collect(_ client: WebSocketClient, count: Int) async throws -> [WebSocketMessage] {
-        var received: [WebSocketMessage] = []
-        for try await message in client.messages {
-            received.append(message)
-            if received.count == count { break }
-        }
-        return received
-    }
-
     @Test(arguments: [false, true]) func ourClientEcho(deflate: Bool) async throws {
         let log = SessionLog()
         try await withLiveHTTPServer(responder: echoRouter(testConfiguration(), log: log)) { _, port in
