@@ -44,6 +44,21 @@ import Testing
         }
     }
 
+    @Test func messagesBeforeABadFrameAreAnsweredBeforeTheClose() async throws {
+        try await withLiveHTTPServer(responder: echoRouter(testConfiguration(deflate: false), log: SessionLog())) { _, port in
+            let client = try await WebSocketClient.connect(port: port, path: "/echo")
+            var bytes: [UInt8] = []
+            WebSocketFrameEncoder.encode(opcode: .text, payload: Array("first".utf8), maskKey: (5, 6, 7, 8), into: &bytes)
+            bytes += [0x83, 0x80, 0, 0, 0, 0]  // reserved opcode 3 in the same write
+            client.sendRaw(bytes)
+            var received: [WebSocketMessage] = []
+            await #expect(throws: WebSocketClientError.closed(.protocolError)) {
+                for try await message in client.messages { received.append(message) }
+            }
+            #expect(received == [.text("first")])
+        }
+    }
+
     @Test func oversizedMessageCloses1009() async throws {
         try await withLiveHTTPServer(responder: echoRouter(testConfiguration(maxMessageSize: 1000), log: SessionLog())) { _, port in
             let peer = try PythonPeer(script: PythonScripts.clientScenarios, arguments: [String(port), "oversize"])

@@ -28,6 +28,10 @@ public struct WebSocketStateMachine: Sendable {
     private var utf8 = UTF8Validator()
     /// Payload bytes of the frame in progress already UTF-8-validated early (fail fast).
     private var partialValidated = 0
+    /// Set by an I/O layer that holds back the close frame this machine returned until
+    /// the application has answered the messages delivered before it (so replies keep
+    /// their order on the wire); data may still be encoded meanwhile.
+    package var deferringClose = false
 
     public init(
         role: WebSocketRole, configuration: WebSocketConfiguration = .init(), deflate: PerMessageDeflateParameters? = nil
@@ -183,7 +187,7 @@ public struct WebSocketStateMachine: Sendable {
     /// Encodes a text or binary message from raw payload bytes (text must be UTF-8).
     @discardableResult
     public mutating func send(opcode: WebSocketOpcode, payload: [UInt8], fragmentSize: Int? = nil, into out: inout [UInt8]) -> Bool {
-        guard state == .open else { return false }
+        guard state == .open || deferringClose else { return false }
         var body = payload
         var compressed = false
         if let deflater, let d = deflate, payload.count >= d.minimumSizeToCompress {

@@ -12,11 +12,44 @@ extension WebSocketSession {
     }
 
     func received(_ bytes: [UInt8]) {
-        let actions = state.withLock { s in
+        var actions = state.withLock { s in
             s.lastReceived = .now
             return s.machine.receive(bytes)
         }
+        // Messages that arrived before a close (the peer's or ours for an error) are
+        // answered first: hold the closing actions until the application took them.
+        let lastDeliver = actions.lastIndex { if case .deliver = $0 { return true } else { return false } }
+        let appBehind = state.withLock { $0.taken < $0.yielded }
+        if let last = actions.last, case .closeConnection = last, lastDeliver != nil || appBehind {
+            let firstHeld = lastDeliver.map { $0 + 1 } ?? 0
+            let held = Array(actions[firstHeld...])
+            actions.removeSubrange(firstHeld...)
+            let connection = state.withLock { s in
+                s.deferred = held
+                s.machine.deferringClose = true
+                return s.connection
+            }
+            let timer = connection?.schedule(after: configuration.closeTimeout) { [weak self] in self?.flushDeferred() }
+            if let timer { state.withLock { $0.timers.append(timer) } }
+        }
         perform(actions)
+    }
+
+    /// Called by the inbound iterator before it waits for another message.
+    func applicationWantsNext() {
+        if state.withLock({ $0.deferred != nil && $0.taken >= $0.yielded }) { flushDeferred() }
+    }
+
+    /// Performs held-back closing actions (once).
+    func flushDeferred() {
+        let held = state.withLock { s -> [WebSocketAction]? in
+            defer {
+                s.deferred = nil
+                s.machine.deferringClose = false
+            }
+            return s.deferred
+        }
+        if let held { perform(held) }
     }
 
     func drained() {
@@ -28,11 +61,15 @@ extension WebSocketSession {
     }
 
     func consumed(_ message: WebSocketMessage) {
-        state.withLock { $0.inboundBytes -= Self.size(of: message) }
+        state.withLock { s in
+            s.inboundBytes -= Self.size(of: message)
+            s.taken += 1
+        }
     }
 
     /// Sends our close frame and arms the close timeout; no-op once closing.
     func startClose(code: WebSocketCloseCode, reason: String) {
+        flushDeferred()  // a close already decided on goes first
         let connection = state.withLock { s -> UpgradedConnection? in
             guard let bytes = s.machine.close(code: code, reason: reason), let connection = s.connection else { return nil }
             connection.write(bytes)
@@ -85,6 +122,7 @@ extension WebSocketSession {
             case .deliver(let message):
                 let over = state.withLock { s -> Bool in
                     s.inboundBytes += Self.size(of: message)
+                    s.yielded += 1
                     return s.inboundBytes > configuration.maxInboundQueueBytes
                 }
                 if over {

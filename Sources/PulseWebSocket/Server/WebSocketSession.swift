@@ -27,6 +27,12 @@ public final class WebSocketSession: Sendable {
         var timers: [ScheduledTimer] = []
         var keepalive: ScheduledTimer?
         var drainTimer: ScheduledTimer?
+        /// Messages handed to the application, and how many it has taken.
+        var yielded = 0
+        var taken = 0
+        /// The closing actions held back until the application took every message
+        /// delivered before them (see `WebSocketStateMachine.deferringClose`).
+        var deferred: [WebSocketAction]?
         var connectionGone = false
     }
 
@@ -162,6 +168,7 @@ public final class Inbound: AsyncSequence, Sendable {
         weak var session: WebSocketSession?
 
         public mutating func next() async -> WebSocketMessage? {
+            session?.applicationWantsNext()
             guard let message = await base.next() else { return nil }
             session?.consumed(message)
             return message
