@@ -4,6 +4,9 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import NIOWebSocket
+#if canImport(Glibc)
+import Glibc
+#endif
 
 final class EchoHandler: ChannelInboundHandler {
     typealias InboundIn = WebSocketFrame
@@ -41,4 +44,5 @@ let bootstrap = ServerBootstrap(group: group)
     .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
 let channel = try bootstrap.bind(host: "127.0.0.1", port: port).wait()
 print("listening on 127.0.0.1:\(channel.localAddress!.port!)")
+fflush(stdout)
 try channel.closeFuture.wait()
