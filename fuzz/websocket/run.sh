@@ -17,7 +17,7 @@ printf '\x03\xc1\x07\xf2\x48\xcd\xc9\xc9\x07\x00' > "$OUT/corpus/seed-deflate"
 # Pure protocol sources only: no sockets, no OpenSSL (the handshake file is left out).
 SOURCES=$(ls "$SRC"/Protocol/*.swift "$SRC"/Compression/*.swift | grep -v '/Handshake.swift$')
 echo "building fuzzer into $OUT/fuzz-websocket"
-swiftc -sanitize=fuzzer,address -parse-as-library -O -g -module-name PulseWebSocketFuzz \
+swiftc -sanitize=fuzzer,address -parse-as-library -O -g -module-name PulseWebSocketFuzz -package-name Pulse \
     -I "$ROOT/Sources/CZlib" $SOURCES "$ROOT/fuzz/websocket/FuzzEntry.swift" -o "$OUT/fuzz-websocket"
 
 echo "fuzzing for ${SECONDS_TO_RUN}s (corpus $OUT/corpus)"
