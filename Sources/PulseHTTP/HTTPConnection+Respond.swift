@@ -20,7 +20,7 @@ extension HTTPConnection {
         self.head = nil
         inFlight = true
         setReadPhase(.none)
-        var request = HTTPRequest(
+        let request = HTTPRequest(
             method: HTTPMethod(rawValue: head.method),
             target: head.target,
             headers: HTTPHeaders(head.headers.map { ($0.name, $0.value) }),
@@ -28,7 +28,6 @@ extension HTTPConnection {
             version: head.minorVersion == 0 ? .http1_0 : .http1_1,
             remoteAddress: remote
         )
-        request.pathParameters = [:]
         body = []
         let info = RequestInfo(
             method: head.method,
@@ -41,14 +40,22 @@ extension HTTPConnection {
         )
         let core = self.core
         let loop = self.loop
-        Task {
+        let work: @Sendable () async -> Void = {
             let response: HTTPResponse
             do {
                 response = try await core.responder.respond(to: request)
             } catch {
                 response = core.errorResponse(for: error, request: request)
             }
-            loop.execute { self.write(response, for: info) }
+            if loop.inLoop {
+                self.write(response, for: info)
+            } else {
+                loop.execute { self.write(response, for: info) }
+            }
+        }
+        switch core.configuration.handlerExecution {
+        case .eventLoop: Task(executorPreference: loop, operation: work)
+        case .concurrencyPool: Task(operation: work)
         }
     }
 

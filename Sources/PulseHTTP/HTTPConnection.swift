@@ -1,3 +1,4 @@
+import Glibc
 import PulseSystem
 
 /// One accepted socket, confined to its event loop. Reads feed the parser; complete requests go
@@ -69,7 +70,7 @@ final class HTTPConnection: EventHandler, @unchecked Sendable {
     func handleEvent(_ events: UInt32) {
         if case .closed = mode { return }
         if events & Epoll.error != 0 && events & Epoll.readable == 0 {
-            close(error: SystemError(errno: ECONNRESET_, function: "epoll"))
+            close(error: SystemError(errno: ECONNRESET, function: "epoll"))
             return
         }
         if events & Epoll.hangup != 0 && readPaused && events & Epoll.readable == 0 {
@@ -117,6 +118,8 @@ final class HTTPConnection: EventHandler, @unchecked Sendable {
                 }
                 return
             }
+            // After a refused request nothing more is parsed: drop what keeps coming.
+            if closeAfterFlush && !inFlight { return }
             inbound.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
             processInbound()
             if case .http = mode, inFlight, inbound.count - inboundStart > 64 * 1024 { pauseReading() }
@@ -400,5 +403,3 @@ final class HTTPConnection: EventHandler, @unchecked Sendable {
 /// Thrown to a streamed body's writer when the client has gone.
 public struct HTTPConnectionClosed: Error, Sendable {}
 
-import Glibc
-private let ECONNRESET_ = ECONNRESET

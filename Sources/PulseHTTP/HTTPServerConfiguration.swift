@@ -40,6 +40,18 @@ public struct HTTPServerConfiguration: Sendable {
     public var shutdownDeadline: Duration
     /// Value of the `Server` response header; nil sends none (default nil).
     public var serverName: String?
+    /// Where handlers run (default `.eventLoop`).
+    public var handlerExecution: HandlerExecution
+
+    /// Where request handlers run.
+    public enum HandlerExecution: Sendable, Equatable {
+        /// On the connection's event loop, as a task preferring the loop as its executor: no
+        /// thread hop per request. Awaiting (database, upstream calls, sleeps) frees the loop, but
+        /// CPU-heavy work (password hashing, big encodes) holds it: run that in a `Task.detached`.
+        case eventLoop
+        /// On Swift's global concurrent pool; the response hops back to the loop.
+        case concurrencyPool
+    }
 
     public init(
         host: String = "127.0.0.1",
@@ -49,7 +61,8 @@ public struct HTTPServerConfiguration: Sendable {
         limits: Limits = Limits(),
         timeouts: Timeouts = Timeouts(),
         shutdownDeadline: Duration = .seconds(10),
-        serverName: String? = nil
+        serverName: String? = nil,
+        handlerExecution: HandlerExecution = .eventLoop
     ) {
         self.host = host
         self.port = port
@@ -59,6 +72,7 @@ public struct HTTPServerConfiguration: Sendable {
         self.timeouts = timeouts
         self.shutdownDeadline = shutdownDeadline
         self.serverName = serverName
+        self.handlerExecution = handlerExecution
     }
 
     var parserLimits: HTTPParserLimits { limits }

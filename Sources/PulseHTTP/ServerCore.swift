@@ -1,3 +1,4 @@
+import Glibc
 import Logging
 import PulseSystem
 import Synchronization
@@ -40,6 +41,13 @@ final class ServerCore: @unchecked Sendable {
             let loop = state.loop
             loop.execute { state.startAccepting() }
         }
+    }
+
+    private let cursor = Atomic<Int>(0)
+
+    /// The next loop's state, round-robin.
+    func nextLoopState() -> LoopState {
+        loopStates[cursor.wrappingAdd(1, ordering: .relaxed).oldValue % loopStates.count]
     }
 
     /// Runs `body` on `loop` and waits for it.
@@ -123,27 +131,49 @@ final class LoopState: EventHandler, @unchecked Sendable {
                 case .processed(let result): accepted = result
                 }
             } catch {
-                // EMFILE/ENFILE/ECONNABORTED: log and wait for the next readiness.
                 core.logger.debug("HTTP accept failed", metadata: ["error": "\(error)"])
+                if error.errno == EMFILE || error.errno == ENFILE || error.errno == ENOBUFS || error.errno == ENOMEM {
+                    // Out of descriptors: the level-triggered listener would fire again at once,
+                    // so stop listening for 100 ms instead of spinning.
+                    stopAccepting()
+                    _ = loop.scheduleTimer(at: monotonicNanos() &+ 100_000_000) { [self] in
+                        if !core.shuttingDown.load(ordering: .relaxed) { startAccepting() }
+                    }
+                }
                 return
             }
             Socket.setNoDelay(accepted.fd)
-            let count = core.openConnections.wrappingAdd(1, ordering: .relaxed).newValue
-            let connection = HTTPConnection(fd: accepted.fd, remote: accepted.remote, loopState: self)
-            do {
-                try loop.register(accepted.fd, events: Epoll.readable | Epoll.peerClosed, handler: connection)
-            } catch {
-                core.openConnections.wrappingSubtract(1, ordering: .relaxed)
-                Socket.close(accepted.fd)
-                continue
-            }
-            connections[ObjectIdentifier(connection)] = connection
-            core.observer.connectionOpened()
-            if count > core.configuration.maxConnections {
-                connection.rejectOverloaded()
+            let overloaded = core.openConnections.wrappingAdd(1, ordering: .relaxed).newValue > core.configuration.maxConnections
+            // Spread connections evenly over the loops (EPOLLEXCLUSIVE tends to wake the same
+            // idle loop every time), as SwiftNIO's acceptor does.
+            let target = core.nextLoopState()
+            if target === self {
+                adopt(accepted.fd, remote: accepted.remote, overloaded: overloaded)
             } else {
-                connection.start()
+                target.loop.execute { target.adopt(accepted.fd, remote: accepted.remote, overloaded: overloaded) }
             }
+        }
+    }
+
+    /// Takes an accepted socket onto this loop (already counted in `openConnections`).
+    /// `overloaded`: the connection limit was passed when it was accepted (answer 503).
+    func adopt(_ fd: Int32, remote: SocketAddress?, overloaded: Bool) {
+        let connection = HTTPConnection(fd: fd, remote: remote, loopState: self)
+        do {
+            try loop.register(fd, events: Epoll.readable | Epoll.peerClosed, handler: connection)
+        } catch {
+            core.openConnections.wrappingSubtract(1, ordering: .relaxed)
+            Socket.close(fd)
+            return
+        }
+        connections[ObjectIdentifier(connection)] = connection
+        core.observer.connectionOpened()
+        if overloaded {
+            connection.rejectOverloaded()
+        } else if core.shuttingDown.load(ordering: .relaxed) {
+            connection.close(error: nil)
+        } else {
+            connection.start()
         }
     }
 }

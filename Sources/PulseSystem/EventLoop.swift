@@ -1,4 +1,5 @@
 import CLinuxShims
+import Dispatch
 import Foundation
 import Glibc
 import Synchronization
@@ -40,7 +41,8 @@ public final class EventLoop: @unchecked Sendable {
     private let pending = Mutex<[@Sendable () -> Void]>([])
     private let wakePending = Atomic<Bool>(false)
     private let stopRequested = Atomic<Bool>(false)
-    private let threadID = Mutex<pthread_t?>(nil)
+    /// The loop thread's pthread_t (0 before it starts), for the cheap `inLoop` check.
+    private let threadID = Atomic<UInt>(0)
     private let finished = Mutex<(done: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
 
     // Loop-confined state.
@@ -68,16 +70,19 @@ public final class EventLoop: @unchecked Sendable {
         readBuffer.deallocate()
     }
 
+    /// True once the loop thread has ended.
+    package var hasFinished: Bool { finished.withLock { $0.done } }
+
     /// True when called on this loop's thread.
     public var inLoop: Bool {
-        let me = pthread_self()
-        return threadID.withLock { $0.map { pthread_equal($0, me) != 0 } ?? false }
+        threadID.load(ordering: .relaxed) == UInt(pthread_self())
     }
 
     /// Runs `task` on the loop thread, soon. Safe from any thread.
     public func execute(_ task: @escaping @Sendable () -> Void) {
         pending.withLock { $0.append(task) }
-        if !wakePending.exchange(true, ordering: .acquiringAndReleasing) {
+        // On the loop thread no wake-up is needed: the loop looks at the queue before it waits.
+        if !inLoop && !wakePending.exchange(true, ordering: .acquiringAndReleasing) {
             var one: UInt64 = 1
             _ = Glibc.write(wakeFD, &one, 8)
         }
@@ -173,7 +178,7 @@ public final class EventLoop: @unchecked Sendable {
     }
 
     private func run() {
-        threadID.withLock { $0 = pthread_self() }
+        threadID.store(UInt(pthread_self()), ordering: .relaxed)
         let capacity = 256
         let events = UnsafeMutablePointer<epoll_event>.allocate(capacity: capacity)
         defer { events.deallocate() }
@@ -226,5 +231,22 @@ public final class EventLoop: @unchecked Sendable {
         let due = timers.popExpired(now: monotonicNanos())
         for callback in due { callback() }
         rearmTimer()
+    }
+}
+
+/// An event loop can run Swift tasks: `Task(executorPreference: loop) { ... }` keeps a handler's
+/// synchronous stretches on the loop thread, so a response needs no thread hop. Code that
+/// awaits still suspends and lets the loop go on; only CPU-heavy work would hold it.
+extension EventLoop: TaskExecutor {
+    public func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        let executor = asUnownedTaskExecutor()
+        if hasFinished {
+            // The loop thread is gone (server shut down while a handler was suspended): finish
+            // the task elsewhere rather than leaking it.
+            DispatchQueue.global().async { job.runSynchronously(on: executor) }
+            return
+        }
+        execute { job.runSynchronously(on: executor) }
     }
 }

@@ -1,6 +1,7 @@
 import PulseHTTP
 import PulseSystem
 import PulseTestSupport
+import Synchronization
 import Testing
 
 @Suite struct LiveTimeoutTests {
@@ -56,6 +57,44 @@ import Testing
             for client in dribblers {
                 #expect(await client.waitForClose(timeout: .seconds(5)))
             }
+        }
+    }
+
+    /// A client that stops reading is cut off after the write timeout, and the streaming
+    /// handler's writer fails instead of queueing without bound.
+    @Test func stalledReaderIsClosedAfterWriteTimeout() async throws {
+        var configuration = Self.configuration
+        configuration.timeouts.write = .milliseconds(300)
+        let writerFailed = Atomic<Bool>(false)
+        let written = Atomic<Int>(0)
+        var router = Router()
+        router.get("/endless") { _ in
+            HTTPResponse(body: .stream { writer in
+                let chunk = [UInt8](repeating: 0x41, count: 1 << 20)
+                do {
+                    for _ in 0..<1024 {  // at most 1 GiB, far more than the socket buffers hold
+                        try await writer.write(chunk)
+                        written.wrappingAdd(1, ordering: .relaxed)
+                    }
+                } catch {
+                    writerFailed.store(true, ordering: .relaxed)
+                    throw error
+                }
+            })
+        }
+        try await withLiveHTTPServer(configuration: configuration, responder: router) { server, port in
+            let client = try HTTPTestClient(port: port)
+            try client.send("GET /endless HTTP/1.1\r\nHost: x\r\n\r\n")
+            var waited = 0
+            while (server.connectionCount > 0 || !writerFailed.load(ordering: .relaxed)) && waited < 500 {
+                try await Task.sleep(for: .milliseconds(10))
+                waited += 1
+            }
+            #expect(server.connectionCount == 0)
+            let failed = writerFailed.load(ordering: .relaxed)
+            let chunks = written.load(ordering: .relaxed)
+            #expect(failed)
+            #expect(chunks < 1024)
         }
     }
 }
