@@ -129,6 +129,7 @@ import Testing
         try await withLiveHTTPServer(responder: echoRouter(config, log: log)) { _, port in
             let silent = try PythonPeer(script: PythonScripts.clientScenarios, arguments: [String(port), "silent"])
             #expect(try await silent.line() == "OPEN")
+            _ = try await log.wait(for: 1)  // the silent peer's session comes first
             // A live client answering pings stays connected meanwhile.
             let live = try await WebSocketClient.connect(port: port, path: "/echo")
             let sessions = try await log.wait(for: 2)
@@ -159,6 +160,7 @@ import Testing
         let log = SessionLog()
         try await withLiveHTTPServer(responder: echoRouter(testConfiguration(), log: log)) { _, port in
             let steady = try await WebSocketClient.connect(port: port, path: "/echo")
+            _ = try await log.wait(for: 1)  // the steady session comes first
             for _ in 0..<5 {
                 let peer = try PythonPeer(script: PythonScripts.clientScenarios, arguments: [String(port), "abrupt"])
                 #expect(try await peer.line() == "GONE")

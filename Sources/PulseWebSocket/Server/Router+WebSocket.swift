@@ -66,7 +66,9 @@ struct WebSocketUpgradeHandler: HTTPUpgradeHandler {
         session.attach(connection)
         let session = self.session
         let handler = self.handler
-        Task {
+        // Run the application on the connection's own loop: echoes and replies then
+        // reach the socket without hopping threads.
+        Task(executorPreference: connection.eventLoop) {
             await handler(session)
             await session.close()
         }
