@@ -45,6 +45,7 @@ let package = Package(
         .executable(name: "pulse-ai", targets: ["PulseAIService"]),
         .executable(name: "pulse-vector", targets: ["PulseVectorTool"]),
         .executable(name: "pulse-embed", targets: ["PulseEmbedTool"]),
+        .executable(name: "pulse-ws-echo", targets: ["PulseWebSocketEcho"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -146,6 +147,10 @@ let package = Package(
             name: "PulseVectorTool",
             dependencies: ["PulseVector", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: optimisedAlways
+        ),
+        .executableTarget(
+            name: "PulseWebSocketEcho",
+            dependencies: ["PulseWebSocket", "PulseHTTP", "PulseSystem", .product(name: "Logging", package: "swift-log")]
         ),
         .executableTarget(
             name: "PulseEmbedTool",

@@ -1,1 +1,0 @@
-// PulseWebSocket: module folder. See docs/architecture.md for what lives here.

@@ -1,4 +1,0 @@
-import Testing
-@testable import PulseWebSocket
-
-@Test func moduleLinks() {}
