@@ -91,7 +91,12 @@ final class ReplicationMonitor: @unchecked Sendable {
 
     /// One measurement; concurrent callers wait for nothing and skip.
     func measure() async {
-        guard measuring.withLock({ busy in busy ? false : { busy = true; return true }() }) else { return }
+        guard measuring.withLock({ busy in busy ? false : { busy = true; return true }() }) else {
+            // The periodic tick is measuring right now: wait for its result, so a caller that
+            // asked for a fresh measurement never reads a status older than its request.
+            while measuring.withLock({ $0 }) { try? await Task.sleep(for: .milliseconds(5)) }
+            return
+        }
         defer { measuring.withLock { $0 = false } }
         var next = ReplicationStatus()
         next.replicaConfigured = configuration.replica != nil
