@@ -217,7 +217,8 @@ extension HTTPConnection {
             remoteAddress: remote,
             operations: .init(
                 write: { [self] bytes in self.upgradedWrite(bytes) },
-                close: { [self] in self.upgradedClose() }
+                close: { [self] in self.upgradedClose() },
+                abort: { [self] in self.close(error: nil) }
             )
         )
         mode = .upgraded

@@ -39,6 +39,7 @@ public final class UpgradedConnection: Sendable {
     struct Operations: Sendable {
         var write: @Sendable ([UInt8]) -> Void
         var close: @Sendable () -> Void
+        var abort: @Sendable () -> Void
     }
 
     init(eventLoop: EventLoop, remoteAddress: SocketAddress?, operations: Operations) {
@@ -71,6 +72,18 @@ public final class UpgradedConnection: Sendable {
         } else {
             let close = operations.close
             eventLoop.execute { close() }
+        }
+    }
+
+    /// Closes the socket now, dropping whatever is still queued; `closed(error:)` follows.
+    /// For a peer that stopped reading (a full send queue, a dead peer, a close handshake that
+    /// timed out): `close()` would wait for a flush that never completes until the write timeout.
+    public func abort() {
+        if eventLoop.inLoop {
+            operations.abort()
+        } else {
+            let abort = operations.abort
+            eventLoop.execute { abort() }
         }
     }
 

@@ -89,7 +89,7 @@ import Testing
         let hub = WebSocketHub()
         let log = SessionLog()
         let config = testConfiguration(deflate: false, maxSendQueue: 256 * 1024)
-        try await withLiveHTTPServer(responder: echoRouter(config, log: log, hub: hub)) { _, port in
+        try await withLiveHTTPServer(responder: echoRouter(config, log: log, hub: hub)) { server, port in
             let slow = try PythonPeer(script: PythonScripts.clientScenarios, arguments: [String(port), "slow"])
             #expect(try await slow.line() == "OPEN")
             let slowSession = try await log.wait(for: 1)[0]
@@ -115,6 +115,8 @@ import Testing
             }
             #expect(slowSession.closeStatus?.code == .policyViolation)
             #expect(published < 1000)
+            // Its socket is dropped at once (not after the 30 s write timeout), queued bytes and all.
+            try await eventually { server.connectionCount == 1 }
             while published < 1000 { try await publishPaced() }
             try await reader.value
             #expect(received.value == 1000)

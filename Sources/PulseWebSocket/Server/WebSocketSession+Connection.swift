@@ -78,19 +78,21 @@ extension WebSocketSession {
         guard let connection else { return }
         let timer = connection.schedule(after: configuration.closeTimeout) { [weak self] in
             self?.finish(code, "close timed out")
-            connection.close()
+            connection.abort()
         }
         state.withLock { $0.timers.append(timer) }
     }
 
-    /// Fails the session now: close frame (best effort) and the connection closed.
-    func fail(_ code: WebSocketCloseCode, _ reason: String) {
+    /// Fails the session now: close frame (best effort) and the connection closed. With
+    /// `abort` (the peer is not reading) the socket closes at once instead of after a flush
+    /// that would never finish.
+    func fail(_ code: WebSocketCloseCode, _ reason: String, abort: Bool = false) {
         let connection = state.withLock { s -> UpgradedConnection? in
             if let bytes = s.machine.close(code: code, reason: reason) { s.connection?.write(bytes) }
             return s.connection
         }
         finish(code, reason)
-        connection?.close()
+        if abort { connection?.abort() } else { connection?.close() }
     }
 
     /// The HTTP server reports the connection closed: settle everything.
@@ -164,7 +166,7 @@ extension WebSocketSession {
         if silent >= interval + configuration.pongTimeout {
             // Dead peer: no bytes, not even a pong, for too long.
             finish(.abnormalClosure, "peer stopped answering pings")
-            state.withLock { $0.connection }?.close()
+            state.withLock { $0.connection }?.abort()
             return
         }
         if silent >= interval { ping() }

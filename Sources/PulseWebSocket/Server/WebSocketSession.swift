@@ -74,7 +74,7 @@ public final class WebSocketSession: Sendable {
         let deadline = ContinuousClock.now + configuration.sendTimeout
         while queuedByteCount > configuration.maxSendQueueBytes / 2 {
             guard ContinuousClock.now < deadline else {
-                fail(.policyViolation, "send queue stalled")
+                fail(.policyViolation, "send queue stalled", abort: true)
                 throw WebSocketClientError.closed(.policyViolation)
             }
             try await waitForDrain(until: deadline)
@@ -98,7 +98,7 @@ public final class WebSocketSession: Sendable {
             // Hop while holding the lock so frames keep the order they were encoded in.
             connection.execute { [weak self] in
                 if connection.queuedByteCount + bytes.count > self?.configuration.maxSendQueueBytes ?? 0 {
-                    self?.fail(.policyViolation, "send queue full")
+                    self?.fail(.policyViolation, "send queue full", abort: true)
                 } else {
                     connection.write(bytes)
                 }
