@@ -141,7 +141,7 @@ let package = Package(
         .executableTarget(name: "PulseAIService", dependencies: ["PulseCore"]),
         .executableTarget(
             name: "PulseCLI",
-            dependencies: ["PulseCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["PulseCore", "PulseAuth", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(
             name: "PulseVectorTool",

@@ -221,7 +221,8 @@ public final class AuthService: Sendable {
 
     /// Service-account secrets are 256-bit random values, so (like refresh tokens) a SHA-256
     /// is the right stored form: a slow hash would only slow integrators down.
-    static func hashServiceAccountSecret(_ secret: String) -> String { "sha256$" + Hex.encode(SHA256.hash(secret)) }
+    /// How a service-account secret is stored (also used by `pulse service-accounts create`).
+    public static func hashServiceAccountSecret(_ secret: String) -> String { "sha256$" + Hex.encode(SHA256.hash(secret)) }
 
     /// Creates a service account; the secret is returned once.
     public func createServiceAccount(clientID: Int, name: String, role: String?) async throws -> (key: String, secret: String) {

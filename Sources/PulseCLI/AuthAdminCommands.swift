@@ -1,12 +1,13 @@
 import ArgumentParser
 import Foundation
+import PulseAuth
 import PulseCore
 
 // `pulse clients create`, `pulse users create`, `pulse service-accounts create`: operator
 // bootstrap of tenants and identities, straight into PostgreSQL as the owner role (clients
 // are not visible to the app role). Tenant rows are still written inside the client's RLS
 // scope. The formats match PulseAuth: emails trimmed + lower-cased, PBKDF2 production hashes,
-// service-account secrets stored as `sha256$<hex>` (AuthService.hashServiceAccountSecret).
+// service-account secrets stored by AuthService.hashServiceAccountSecret.
 
 /// Where and how the auth commands connect (same rules as `pulse migrate`).
 struct AuthAdminOptions: ParsableArguments {
@@ -122,7 +123,7 @@ struct ServiceAccountsCommand: AsyncParsableCommand {
             let clientID = try await AuthAdminOptions.clientID(slug: client, in: database)
             let key = "sa_" + SecureRandom.token(byteCount: 12)
             let secret = SecureRandom.token()
-            let stored = "sha256$" + Hex.encode(SHA256.hash(secret))
+            let stored = AuthService.hashServiceAccountSecret(secret)
             try await database.client(clientID).write { tx in
                 let roleID = try await role.asyncRoleID(tx, clientID: clientID)
                 try await tx.query(

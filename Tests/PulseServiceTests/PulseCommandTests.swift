@@ -169,6 +169,18 @@ private struct StatusRow: Decodable {
         "POST", "/auth/login", headers: [("Content-Type", "application/json")],
         body: Array(#"{"client":"acme","email":"ops@acme.test","password":"nope"}"#.utf8))
     #expect(wrong.status == 401)
+    // An integrator's service account, created by the CLI, gets a token by client_credentials.
+    let account = try await blocking {
+        try runCommand(pulse, ["service-accounts", "create", "--client", "acme", "--name", "ci"], environment: environment)
+    }
+    #expect(account.status == 0, "\(account.output)")
+    let key = try #require(account.output.firstMatch(of: /client_id: (\S+)/)?.1, "\(account.output)")
+    let secret = try #require(account.output.firstMatch(of: /client_secret \(shown once\): (\S+)/)?.1)
+    let form = "grant_type=client_credentials&client_id=\(key)&client_secret=\(secret)"
+    let token = try await auth.request(
+        "POST", "/auth/token", headers: [("Content-Type", "application/x-www-form-urlencoded")], body: Array(form.utf8))
+    #expect(token.status == 200, "\(token.bodyText)")
+    #expect(token.bodyText.contains("\"access_token\""))
     auth.socket.close()
 
     let down = try await blocking { try runCommand(pulse, ["down", "--config", config], environment: environment) }
