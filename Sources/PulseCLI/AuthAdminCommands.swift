@@ -14,13 +14,7 @@ struct AuthAdminOptions: ParsableArguments {
     @OptionGroup var location: DatabaseLocationOptions
 
     func database() throws -> PostgresDatabase {
-        let url: String
-        if let external = try ConnectionInfo.fromEnvironment() {
-            url = external.ownerURL
-        } else {
-            url = try EmbeddedCluster(configuration: try location.clusterConfiguration()).connectionInfo().ownerURL
-        }
-        return try PostgresDatabase(configuration: PostgresConfiguration(primary: url))
+        try PostgresDatabase(configuration: PostgresConfiguration(primary: try location.ownerURL()))
     }
 
     static func clientID(slug: String, in database: PostgresDatabase) async throws -> Int {

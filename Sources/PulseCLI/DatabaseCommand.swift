@@ -19,6 +19,18 @@ struct DatabaseLocationOptions: ParsableArguments {
         }
         return configuration
     }
+
+    /// The owner role's connection string (migrations, operator commands): the external
+    /// cluster's (`DATABASE_OWNER_URL` / `DATABASE_URL`) when set, else the embedded cluster's.
+    func ownerURL() throws -> String {
+        if let external = try ConnectionInfo.fromEnvironment() { return external.ownerURL }
+        return try EmbeddedCluster(configuration: try clusterConfiguration()).connectionInfo().ownerURL
+    }
+}
+
+/// The migrations folder: `explicit` (`--dir`), else `PULSE_MIGRATIONS_DIR`, else `migrations`.
+func migrationsDirectory(_ explicit: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment) -> URL {
+    URL(fileURLWithPath: explicit ?? environment["PULSE_MIGRATIONS_DIR"] ?? "migrations")
 }
 
 /// An operator-facing failure: printed as one line on stderr, exit status 1.

@@ -24,8 +24,7 @@ struct DownCommand: AsyncParsableCommand {
     private func stopEmbeddedDatabase(_ platform: Platform) async throws {
         guard try ConnectionInfo.fromEnvironment(platform.environment) == nil else { return }
         let configuration = try EmbeddedClusterConfiguration.fromEnvironment(platform.environment)
-        let primary = configuration.directory.appendingPathComponent("primary").path
-        guard FileManager.default.fileExists(atPath: primary) else { return }
+        guard configuration.isInitialized else { return }
         do {
             try await EmbeddedCluster(configuration: configuration).down()
             print("pulse: database stopped (\(configuration.directory.path))")

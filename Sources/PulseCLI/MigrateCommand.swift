@@ -14,15 +14,9 @@ struct MigrateCommand: AsyncParsableCommand {
         @Option(name: .long, help: "Migrations folder (default: migrations, or PULSE_MIGRATIONS_DIR).")
         var dir: String?
 
-        func runner() -> MigrationRunner {
-            let path = dir ?? ProcessInfo.processInfo.environment["PULSE_MIGRATIONS_DIR"] ?? "migrations"
-            return MigrationRunner(directory: URL(fileURLWithPath: path))
-        }
+        func runner() -> MigrationRunner { MigrationRunner(directory: migrationsDirectory(dir)) }
 
-        func ownerURL() throws -> String {
-            if let external = try ConnectionInfo.fromEnvironment() { return external.ownerURL }
-            return try EmbeddedCluster(configuration: try location.clusterConfiguration()).connectionInfo().ownerURL
-        }
+        func ownerURL() throws -> String { try location.ownerURL() }
     }
 
     struct Up: AsyncParsableCommand {

@@ -109,9 +109,9 @@ struct UpCommand: AsyncParsableCommand {
                 ])
                 info = try await EmbeddedCluster(configuration: configuration).up()
             }
-            let migrations = platform.environment["PULSE_MIGRATIONS_DIR"] ?? "migrations"
-            let applied = try await MigrationRunner(directory: URL(fileURLWithPath: migrations)).up(info.ownerURL)
-            logger.info("Migrations applied", metadata: ["applied": "\(applied.count)", "folder": "\(migrations)"])
+            let migrations = migrationsDirectory(environment: platform.environment)
+            let applied = try await MigrationRunner(directory: migrations).up(info.ownerURL)
+            logger.info("Migrations applied", metadata: ["applied": "\(applied.count)", "folder": "\(migrations.path)"])
             return info.environment
         } catch {
             printError("pulse up: database: \(error)")

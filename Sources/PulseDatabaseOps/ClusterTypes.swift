@@ -46,6 +46,8 @@ public struct EmbeddedClusterConfiguration: Sendable {
 
     public var effectiveReplicaPort: Int { replicaPort ?? primaryPort + 1 }
     var primaryDirectory: String { directory.appendingPathComponent("primary").path }
+    /// True once `up()` has created the primary here (its data folder holds PG_VERSION).
+    public var isInitialized: Bool { FileManager.default.fileExists(atPath: primaryDirectory + "/PG_VERSION") }
     var replicaDirectory: String { directory.appendingPathComponent("replica").path }
     var socketDirectory: String { directory.appendingPathComponent("run").path }
     var logDirectory: String { directory.appendingPathComponent("logs").path }

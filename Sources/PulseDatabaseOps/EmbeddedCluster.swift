@@ -41,7 +41,7 @@ public struct EmbeddedCluster: Sendable {
             throw EmbeddedClusterError.portInUse(configuration.effectiveReplicaPort, role: "replica")
         }
         let credentials = try loadOrCreateCredentials()
-        if !fm.fileExists(atPath: configuration.primaryDirectory + "/PG_VERSION") {
+        if !configuration.isInitialized {
             try await initPrimary(credentials)
         }
         try writeSettings(configuration.primaryDirectory, port: configuration.primaryPort)

@@ -1,4 +1,5 @@
 import Foundation
+import PulseTestSupport
 import PulseService
 
 /// The folder with the built executables: the test bundle sits beside them in `.build/<triple>/debug`.
@@ -9,22 +10,8 @@ let buildDirectory: String = {
     return packageRoot + "/.build/debug"
 }()
 
-/// A TCP port that was free a moment ago (bound to 0, read back, closed).
-func freePort() -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    _ = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-            bind(fd, pointer, length)
-            return getsockname(fd, pointer, &length)
-        }
-    }
-    return Int(UInt16(bigEndian: address.sin_port))
-}
+/// A loopback port that was free a moment ago (see `FreePorts`).
+func freePort() -> Int { FreePorts.one() }
 
 /// Runs a command to completion and returns its exit status and its stdout+stderr.
 /// Uses posix_spawn + waitpid on the child's own pid (via `ChildProcess`), not Foundation's

@@ -43,27 +43,8 @@ public actor PostgresTestCluster {
         return try await task.value
     }
 
-    /// Two consecutive free loopback ports (primary, replica), below Linux's ephemeral range
-    /// (32768-60999) so outgoing connections of other tests cannot take them meanwhile.
-    public static func freePortPair() -> Int {
-        var generator = SystemRandomNumberGenerator()
-        while true {
-            let port = Int.random(in: 20_000...32_000, using: &generator)
-            if isFree(port) && isFree(port + 1) { return port }
-        }
-    }
-
-    static func isFree(_ port: Int) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        } == 0
-    }
+    /// Two consecutive free loopback ports (primary, replica).
+    public static func freePortPair() -> Int { FreePorts.pair() }
 
     private static func launch() async throws -> Handle {
         let directory = URL(fileURLWithPath: "/tmp/pulse-pgtest-\(getpid())-\(UUID().uuidString.prefix(8))")

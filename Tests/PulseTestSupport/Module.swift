@@ -1,2 +1,0 @@
-// Shared test support: throwaway PostgreSQL clusters, free ports, live HTTP clients.
-import PulseCore
