@@ -4,10 +4,7 @@ import PulseAuth
 import PulseCore
 
 // `pulse clients create`, `pulse users create`, `pulse service-accounts create`: operator
-// bootstrap of tenants and identities, straight into PostgreSQL as the owner role (clients
-// are not visible to the app role). Tenant rows are still written inside the client's RLS
-// scope. The formats match PulseAuth: emails trimmed + lower-cased, PBKDF2 production hashes,
-// service-account secrets stored by AuthService.hashServiceAccountSecret.
+// bootstrap of tenants and identities (the writes themselves are in TenantBootstrap).
 
 /// Where and how the auth commands connect (same rules as `pulse migrate`).
 struct AuthAdminOptions: ParsableArguments {
@@ -17,18 +14,12 @@ struct AuthAdminOptions: ParsableArguments {
         try PostgresDatabase(configuration: PostgresConfiguration(primary: try location.ownerURL()))
     }
 
+    /// The id of the client with `slug`, or a clear failure.
     static func clientID(slug: String, in database: PostgresDatabase) async throws -> Int {
-        let id = try await database.read { tx in
-            try await tx.query("SELECT id FROM clients WHERE slug = $1", slug).first?.decode(Int.self, at: 0)
+        guard let id = try await TenantBootstrap.clientID(slug: slug, in: database) else {
+            throw DatabaseCommandFailure("no client with slug '\(slug)'")
         }
-        guard let id else { throw DatabaseCommandFailure("no client with slug '\(slug)'") }
         return id
-    }
-
-    static func ensureRole(_ tx: PostgresTransaction, clientID: Int, name: String) async throws -> Int {
-        try await tx.query(
-            "INSERT INTO roles (client_id, name) VALUES ($1, $2) ON CONFLICT (client_id, name) DO UPDATE SET name = EXCLUDED.name RETURNING id",
-            clientID, name)[0].decode(Int.self, at: 0)
     }
 }
 
@@ -46,10 +37,7 @@ struct ClientsCommand: AsyncParsableCommand {
             let database = try options.database()
             defer { Task { await database.shutdown() } }
             do {
-                let id = try await database.write { tx in
-                    try await tx.query("INSERT INTO clients (name, slug) VALUES ($1, $2) RETURNING id", name ?? slug, slug)[0]
-                        .decode(Int.self, at: 0)
-                }
+                let id = try await TenantBootstrap.createClient(slug: slug, name: name ?? slug, in: database)
                 print("client \(slug) created with id \(id)")
             } catch let error as PostgresError {
                 throw DatabaseCommandFailure("pulse clients create: \(error.publicCode) (slug taken or not [a-z0-9-])")
@@ -72,8 +60,7 @@ struct UsersCommand: AsyncParsableCommand {
         @Flag(help: "Read the password from the first line of stdin.") var passwordStdin = false
 
         func run() async throws {
-            let normalised = email.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
-            guard normalised.contains("@"), normalised.utf8.count <= 255 else { throw ValidationError("--email must be an address") }
+            guard let normalised = TenantBootstrap.normalisedEmail(email) else { throw ValidationError("--email must be an address") }
             var password = SecureRandom.token(byteCount: 12)
             if passwordStdin {
                 guard let line = readLine(strippingNewline: true), line.count >= 8 else {
@@ -84,16 +71,8 @@ struct UsersCommand: AsyncParsableCommand {
             let database = try options.database()
             defer { Task { await database.shutdown() } }
             let clientID = try await AuthAdminOptions.clientID(slug: client, in: database)
-            let hash = PasswordHasher.production.hash(password)
-            let id = try await database.client(clientID).write { tx in
-                let id = try await tx.query("INSERT INTO users (client_id, email, password_hash) VALUES ($1, $2, $3) RETURNING id",
-                                            clientID, normalised, hash)[0].decode(Int.self, at: 0)
-                for name in role {
-                    let roleID = try await AuthAdminOptions.ensureRole(tx, clientID: clientID, name: name)
-                    try await tx.query("INSERT INTO user_roles (client_id, user_id, role_id) VALUES ($1, $2, $3)", clientID, id, roleID)
-                }
-                return id
-            }
+            let id = try await TenantBootstrap.createUser(clientID: clientID, email: normalised, password: password,
+                                                          roles: role, in: database)
             print("user \(normalised) created in \(client) with id \(id)")
             if !passwordStdin { print("password (shown once): \(password)") }
         }
@@ -132,6 +111,6 @@ struct ServiceAccountsCommand: AsyncParsableCommand {
 extension Optional where Wrapped == String {
     fileprivate func asyncRoleID(_ tx: PostgresTransaction, clientID: Int) async throws -> Int? {
         guard let name = self else { return nil }
-        return try await AuthAdminOptions.ensureRole(tx, clientID: clientID, name: name)
+        return try await TenantBootstrap.ensureRole(tx, clientID: clientID, name: name)
     }
 }

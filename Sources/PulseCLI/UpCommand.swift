@@ -26,6 +26,9 @@ struct UpCommand: AsyncParsableCommand {
     @Flag(help: "Start the services only: no database, no migrations (for supervisor tests and service-only runs).")
     var withoutDatabase = false
 
+    @Flag(help: "Do not create the demo client and its admin user.")
+    var withoutDemo = false
+
     func run() async throws {
         let platform = try Platform(options: options)
         let logger = platform.makeLogger()
@@ -42,7 +45,8 @@ struct UpCommand: AsyncParsableCommand {
 
         // Data layer (F-RUN): the database comes first (embedded primary + replica, or the
         // external cluster named by DATABASE_URL), then migrations; the services get its
-        // connection strings. Demo data (a demo client and its admin) is not loaded yet.
+        // connection strings, and a demo client with an admin user exists to sign in with.
+        // Demo work data (Jira/GitHub sandboxes pulled by the ETL) is not loaded yet.
         var environment = withoutDatabase ? [:] : try await startDatabase(platform, logger: logger)
         environment["AUTH_KEY_ENCRYPTION_KEY"] = try authKeyEncryptionKey(platform)
         let specs = try serviceSpecs(platform, environment: environment)
@@ -112,6 +116,11 @@ struct UpCommand: AsyncParsableCommand {
             let migrations = migrationsDirectory(environment: platform.environment)
             let applied = try await MigrationRunner(directory: migrations).up(info.ownerURL)
             logger.info("Migrations applied", metadata: ["applied": "\(applied.count)", "folder": "\(migrations.path)"])
+            if !withoutDemo {
+                let signIn = try await DemoTenant(stateDirectory: platform.supervisor.stateDirectory).ensure(ownerURL: info.ownerURL)
+                logger.info("Demo client ready", metadata: ["client": "\(signIn.client)", "email": "\(signIn.email)", "created": "\(signIn.created)"])
+                print(DemoTenant.instructions(signIn, platform: platform))
+            }
             return info.environment
         } catch {
             printError("pulse up: database: \(error)")
@@ -142,7 +151,8 @@ struct UpCommand: AsyncParsableCommand {
         let exe = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
         let spec = ChildSpec(name: "supervisor", executable: exe,
                              arguments: ["up"] + platform.configFiles.flatMap { ["--config", $0] }
-                                 + (withoutDatabase ? ["--without-database"] : []),
+                                 + (withoutDatabase ? ["--without-database"] : [])
+                                 + (withoutDemo ? ["--without-demo"] : []),
                              environment: ["PULSE_LOG_COLOR": "never"],
                              logFile: platform.logDirectory + "/supervisor.log")
         let pid = try ChildProcess.spawn(spec, newSession: true)
@@ -160,6 +170,9 @@ struct UpCommand: AsyncParsableCommand {
             }
             if healthy {
                 print("pulse: running in the background (supervisor pid \(pid)); `pulse status`, `pulse down`")
+                if !withoutDatabase, !withoutDemo, let signIn = DemoTenant(stateDirectory: platform.supervisor.stateDirectory).storedSignIn() {
+                    print(DemoTenant.instructions(signIn, platform: platform))
+                }
                 return
             }
         }

@@ -150,6 +150,24 @@ private struct StatusRow: Decodable {
     #expect(migrations.status == 0, "\(migrations.output)")
     #expect(!migrations.output.contains("pending"), "\(migrations.output)")
 
+    // The demo tenant: its admin signs in with the password kept (0600) in the state folder,
+    // which `up` names instead of printing the password when stdout is not a terminal.
+    let demoFile = dir.path + "/state/demo-admin.txt"
+    #expect(up.output.contains("Demo sign-in: client demo, email admin@demo.pulse.test, password in \(demoFile)"), "\(up.output)")
+    let demoAttributes = try FileManager.default.attributesOfItem(atPath: demoFile)
+    #expect((demoAttributes[.posixPermissions] as? Int) == 0o600)
+    let demoPassword = try #require(try String(contentsOfFile: demoFile, encoding: .utf8).firstMatch(of: /password: (\S+)/)?.1)
+    let demoAuth = try HTTPTestClient(port: try #require(ports["auth"]))
+    let demoLogin = try await demoAuth.request(
+        "POST", "/auth/login", headers: [("Content-Type", "application/json")],
+        body: Array(#"{"client":"demo","email":"admin@demo.pulse.test","password":"\#(demoPassword)"}"#.utf8))
+    #expect(demoLogin.status == 200, "\(demoLogin.bodyText)")
+    let demoToken = try #require(demoLogin.bodyText.firstMatch(of: /"access_token":"([^"]+)"/)?.1)
+    let demoUsers = try await demoAuth.request("GET", "/auth/admin/users", headers: [("Authorization", "Bearer \(demoToken)")])
+    #expect(demoUsers.status == 200, "\(demoUsers.bodyText)")
+    #expect(demoUsers.bodyText.contains("admin@demo.pulse.test"))
+    demoAuth.socket.close()
+
     // Operator bootstrap, then a real sign-in against the auth service `pulse up` started.
     let created = try await blocking { try runCommand(pulse, ["clients", "create", "--slug", "acme"], environment: environment) }
     #expect(created.status == 0, "\(created.output)")

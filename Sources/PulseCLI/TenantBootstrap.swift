@@ -1,0 +1,73 @@
+import Foundation
+import PulseAuth
+import PulseCore
+
+/// The operator's writes of tenants and identities, shared by `pulse clients|users|
+/// service-accounts create` and by `pulse up`'s demo tenant. They go straight into PostgreSQL
+/// as the owner role (clients are not visible to the app role); tenant rows are still written
+/// inside the client's RLS scope. Formats match PulseAuth: emails trimmed and lower-cased,
+/// PBKDF2 production hashes, service-account secrets hashed by `AuthService`.
+enum TenantBootstrap {
+    /// The id of the client with `slug`, or nil.
+    static func clientID(slug: String, in database: PostgresDatabase) async throws -> Int? {
+        try await database.read { tx in
+            try await tx.query("SELECT id FROM clients WHERE slug = $1", slug).first?.decode(Int.self, at: 0)
+        }
+    }
+
+    /// Creates a client and returns its id.
+    static func createClient(slug: String, name: String, in database: PostgresDatabase) async throws -> Int {
+        try await database.write { tx in
+            try await tx.query("INSERT INTO clients (name, slug) VALUES ($1, $2) RETURNING id", name, slug)[0]
+                .decode(Int.self, at: 0)
+        }
+    }
+
+    /// The role's id, creating the role when missing.
+    static func ensureRole(_ tx: PostgresTransaction, clientID: Int, name: String) async throws -> Int {
+        try await tx.query(
+            "INSERT INTO roles (client_id, name) VALUES ($1, $2) ON CONFLICT (client_id, name) DO UPDATE SET name = EXCLUDED.name RETURNING id",
+            clientID, name)[0].decode(Int.self, at: 0)
+    }
+
+    /// Grants `permissions` (on every resource) to the role, creating it when missing.
+    static func grant(_ permissions: [String], toRole role: String, clientID: Int, in database: PostgresDatabase) async throws {
+        try await database.client(clientID).write { tx in
+            let roleID = try await ensureRole(tx, clientID: clientID, name: role)
+            for permission in permissions {
+                try await tx.query(
+                    "INSERT INTO role_permissions (client_id, role_id, permission) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                    clientID, roleID, permission)
+            }
+        }
+    }
+
+    /// The normalised form of an email address, or nil when it is not one.
+    static func normalisedEmail(_ email: String) -> String? {
+        let normalised = email.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+        guard normalised.contains("@"), normalised.utf8.count <= 255 else { return nil }
+        return normalised
+    }
+
+    /// Creates a local user with `password` and the given roles (created when missing).
+    static func createUser(clientID: Int, email: String, password: String, roles: [String],
+                           in database: PostgresDatabase) async throws -> Int {
+        let hash = PasswordHasher.production.hash(password)
+        return try await database.client(clientID).write { tx in
+            let id = try await tx.query("INSERT INTO users (client_id, email, password_hash) VALUES ($1, $2, $3) RETURNING id",
+                                        clientID, email, hash)[0].decode(Int.self, at: 0)
+            for name in roles {
+                let roleID = try await ensureRole(tx, clientID: clientID, name: name)
+                try await tx.query("INSERT INTO user_roles (client_id, user_id, role_id) VALUES ($1, $2, $3)", clientID, id, roleID)
+            }
+            return id
+        }
+    }
+
+    /// Whether the client has a user with this (normalised) email.
+    static func userExists(clientID: Int, email: String, in database: PostgresDatabase) async throws -> Bool {
+        try await database.client(clientID).read { tx in
+            try await tx.query("SELECT 1 FROM users WHERE email = $1", email).first != nil
+        }
+    }
+}
