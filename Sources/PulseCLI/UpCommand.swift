@@ -48,7 +48,9 @@ struct UpCommand: AsyncParsableCommand {
         // connection strings, and a demo client with an admin user exists to sign in with.
         // Demo work data (Jira/GitHub sandboxes pulled by the ETL) is not loaded yet.
         var environment = withoutDatabase ? [:] : try await startDatabase(platform, logger: logger)
-        environment["AUTH_KEY_ENCRYPTION_KEY"] = try authKeyEncryptionKey(platform)
+        environment["AUTH_KEY_ENCRYPTION_KEY"] = try stateSecret(platform, variable: "AUTH_KEY_ENCRYPTION_KEY", file: "auth.key")
+        // Every service checks the CSRF token of cookie-authenticated writes with the same key.
+        environment["AUTH_CSRF_KEY"] = try stateSecret(platform, variable: "AUTH_CSRF_KEY", file: "csrf.key")
         let specs = try serviceSpecs(platform, environment: environment)
         let supervisor = ProcessSupervisor(
             specs: specs,
@@ -128,12 +130,13 @@ struct UpCommand: AsyncParsableCommand {
         }
     }
 
-    /// The key that seals the auth service's signing keys at rest: `AUTH_KEY_ENCRYPTION_KEY`
-    /// when the operator set one, else made once from the CSPRNG into `<state_dir>/auth.key`
-    /// (mode 0600) and reused, so keys sealed by an earlier run still open.
-    private func authKeyEncryptionKey(_ platform: Platform) throws -> String {
-        if let configured = platform.environment["AUTH_KEY_ENCRYPTION_KEY"], !configured.isEmpty { return configured }
-        let path = platform.supervisor.stateDirectory + "/auth.key"
+    /// A 32-byte secret from the environment variable `variable` when the operator set one,
+    /// else made once from the CSPRNG into `<state_dir>/<file>` (mode 0600) and reused, so
+    /// what an earlier run sealed or signed with it stays valid. Used for the auth service's
+    /// key-encryption key (`auth.key`) and the CSRF key every service checks (`csrf.key`).
+    private func stateSecret(_ platform: Platform, variable: String, file: String) throws -> String {
+        if let configured = platform.environment[variable], !configured.isEmpty { return configured }
+        let path = platform.supervisor.stateDirectory + "/" + file
         if let stored = try? String(contentsOfFile: path, encoding: .utf8) {
             return stored.trimmingCharacters(in: .whitespacesAndNewlines)
         }

@@ -154,8 +154,9 @@ private struct StatusRow: Decodable {
     // which `up` names instead of printing the password when stdout is not a terminal.
     let demoFile = dir.path + "/state/demo-admin.txt"
     #expect(up.output.contains("Demo sign-in: client demo, email admin@demo.pulse.test, password in \(demoFile)"), "\(up.output)")
-    let demoAttributes = try FileManager.default.attributesOfItem(atPath: demoFile)
-    #expect((demoAttributes[.posixPermissions] as? Int) == 0o600)
+    for secret in [demoFile, dir.path + "/state/auth.key", dir.path + "/state/csrf.key"] {
+        #expect((try FileManager.default.attributesOfItem(atPath: secret)[.posixPermissions] as? Int) == 0o600, "\(secret)")
+    }
     let demoPassword = try #require(try String(contentsOfFile: demoFile, encoding: .utf8).firstMatch(of: /password: (\S+)/)?.1)
     let demoAuth = try HTTPTestClient(port: try #require(ports["auth"]))
     let demoLogin = try await demoAuth.request(
