@@ -99,18 +99,21 @@ enum JSONKeyConversion {
     }
 }
 
-/// A coding key made from a string (dictionary keys, `super`) or an array index.
+/// A coding key made from a string (dictionary keys, `super`).
 struct JSONStringKey: CodingKey {
     let stringValue: String
-    let intValue: Int?
-    init(_ string: String) {
-        stringValue = string
-        intValue = nil
-    }
-    init(index: Int) {
-        stringValue = "Index \(index)"
-        intValue = index
-    }
+    init(_ string: String) { stringValue = string }
     init?(stringValue: String) { self.init(stringValue) }
-    init?(intValue: Int) { self.init(index: intValue) }
+    var intValue: Int? { nil }
+    init?(intValue: Int) { nil }
+}
+
+/// An array index in a coding path; its text is made only if someone asks (errors).
+struct JSONIndexKey: CodingKey {
+    let index: Int
+    init(index: Int) { self.index = index }
+    init?(stringValue: String) { nil }
+    init?(intValue: Int) { index = intValue }
+    var intValue: Int? { index }
+    var stringValue: String { "Index \(index)" }
 }

@@ -169,12 +169,12 @@ struct JSONUnkeyedContainer: UnkeyedEncodingContainer {
     mutating func encode(_ value: Double) throws {
         let index = count
         try element()
-        try state.writeFloat(value, key: JSONStringKey(index: index), pathCount: pathCount)
+        try state.writeFloat(value, key: JSONIndexKey(index: index), pathCount: pathCount)
     }
     mutating func encode(_ value: Float) throws {
         let index = count
         try element()
-        try state.writeFloat(value, key: JSONStringKey(index: index), pathCount: pathCount)
+        try state.writeFloat(value, key: JSONIndexKey(index: index), pathCount: pathCount)
     }
     mutating func encode(_ value: Int) throws { try integer(value) }
     mutating func encode(_ value: Int8) throws { try integer(value) }
@@ -197,7 +197,7 @@ struct JSONUnkeyedContainer: UnkeyedEncodingContainer {
     mutating func encode<T: Encodable>(_ value: T) throws {
         let index = count
         try element()
-        try state.encodeNested(value, key: JSONStringKey(index: index), pathCount: pathCount)
+        try state.encodeNested(value, key: JSONIndexKey(index: index), pathCount: pathCount)
     }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
@@ -216,7 +216,7 @@ struct JSONUnkeyedContainer: UnkeyedEncodingContainer {
             _ = state.dead()
             return JSONStreamEncoder(state: state, slot: 0, pathCount: pathCount)
         }
-        return state.superEncoder(key: JSONStringKey(index: index), pathCount: pathCount)
+        return state.superEncoder(key: JSONIndexKey(index: index), pathCount: pathCount)
     }
 }
 
