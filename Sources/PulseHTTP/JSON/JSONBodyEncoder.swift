@@ -75,9 +75,12 @@ public struct JSONBodyEncoder: Sendable {
 
     /// The streaming encoder alone: throws `JSONStreamingUnsupported` where `encode` falls back.
     func encodeStreaming<T: Encodable>(_ value: T, appendingTo buffer: inout [UInt8]) throws {
-        let state = JSONEncodingState(options: self, output: [])
+        let state = JSONEncodingState.make(options: self)
         swap(&state.out, &buffer)
-        defer { swap(&state.out, &buffer) }
+        defer {
+            swap(&state.out, &buffer)
+            JSONEncodingState.recycle(state)
+        }
         try state.encodeRoot(value)
         if state.unsupported { throw JSONStreamingUnsupported() }
     }
@@ -162,7 +165,7 @@ extension JSONEncodingState {
             out.append(contentsOf: (value as! Decimal).description.utf8)
             return true
         }
-        if options.keyEncodingStrategy != .useDefaultKeys, let dictionary = value as? any JSONStringKeyedDictionary {
+        if options.keyEncodingStrategy != .useDefaultKeys, isStringKeyedDictionary(T.self), let dictionary = value as? any JSONStringKeyedDictionary {
             if path.count > pathCount { path.removeSubrange(pathCount...) }
             if let key { path.append(key) }
             try dictionary.encodeMembers(into: self, pathCount: path.count)

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Thrown inside the streaming encoder when a type uses the `Encoder` API in an order that
 /// cannot be written front to back (a container written to after a later sibling, a key
@@ -13,7 +14,10 @@ struct JSONStreamingUnsupported: Error {}
 /// that frame current again: deeper frames are closed and an unfilled slot becomes `{}`, as
 /// `JSONEncoder` would show them. A frame that was already closed cannot be reopened: that is
 /// the `JSONStreamingUnsupported` case.
-final class JSONEncodingState {
+///
+/// `@unchecked Sendable`: a state belongs to one encoding at a time; between encodings it
+/// sits in the pool, handed over under the pool's lock.
+final class JSONEncodingState: @unchecked Sendable {
     struct Frame {
         let id: UInt32
         let isObject: Bool
@@ -35,7 +39,7 @@ final class JSONEncodingState {
 
     // Only one encoding touches a state, strictly nested, on one thread: the runtime's
     // exclusivity checks on these hot properties cost a tenth of the encoding time, for nothing.
-    let options: JSONBodyEncoder
+    @exclusivity(unchecked) var options: JSONBodyEncoder
     @exclusivity(unchecked) var out: [UInt8]
     @exclusivity(unchecked) var frames: [Frame] = []
     @exclusivity(unchecked) var entries: [Entry] = []
@@ -48,10 +52,55 @@ final class JSONEncodingState {
     @exclusivity(unchecked) var unsupported = false
     @exclusivity(unchecked) private var lastID: UInt32 = 0
     @exclusivity(unchecked) private var scratch: [UInt8] = []
+    /// Types already asked whether they are `[String: _]` dictionaries (a dynamic cast is
+    /// costly; a few types recur many times in one document).
+    /// The last snake_case conversion at each member position; kept while the state is pooled,
+    /// since the same types' keys come back document after document.
+    @exclusivity(unchecked) private var snakeCaseKeys: [(key: String, converted: [UInt8])] = []
+    @exclusivity(unchecked) private var dictionaryProbes: [(type: ObjectIdentifier, isDictionary: Bool)] = []
 
     init(options: JSONBodyEncoder, output: consuming [UInt8]) {
         self.options = options
         self.out = output
+    }
+
+    /// Whether `T` is a `[String: _]` dictionary, remembered per type for this state.
+    func isStringKeyedDictionary<T>(_ type: T.Type) -> Bool {
+        let id = ObjectIdentifier(type)
+        for probe in dictionaryProbes where probe.type == id { return probe.isDictionary }
+        let answer = type is any JSONStringKeyedDictionary.Type
+        if dictionaryProbes.count < 32 { dictionaryProbes.append((id, answer)) }
+        return answer
+    }
+
+    // MARK: Reuse
+
+    /// States kept for reuse: their arrays keep their capacity, so an encoding allocates
+    /// little beyond its output.
+    private static let pool = Mutex<[JSONEncodingState]>([])
+
+    static func make(options: JSONBodyEncoder) -> JSONEncodingState {
+        if let state = pool.withLock({ $0.popLast() }) {
+            state.options = options
+            return state
+        }
+        return JSONEncodingState(options: options, output: [])
+    }
+
+    /// Returns a state whose encoding is over (its output already taken) to the pool.
+    static func recycle(_ state: JSONEncodingState) {
+        guard state.out.isEmpty, state.keyBytes.capacity <= 64 * 1024, state.scratch.capacity <= 256 * 1024 else { return }
+        state.frames.removeAll(keepingCapacity: true)
+        state.entries.removeAll(keepingCapacity: true)
+        state.keyBytes.removeAll(keepingCapacity: true)
+        state.path.removeAll(keepingCapacity: true)
+        state.pendingSlot = 0
+        state.unsupported = false
+        state.lastID = 0
+        state.dictionaryProbes.removeAll(keepingCapacity: true)
+        pool.withLock { states in
+            if states.count < 16 { states.append(state) }
+        }
     }
 
     func nextID() -> UInt32 {
@@ -92,7 +141,19 @@ final class JSONEncodingState {
         if raw || options.keyEncodingStrategy == .useDefaultKeys {
             keyBytes.append(contentsOf: key.utf8)
         } else {
-            JSONKeyConversion.appendSnakeCase(key, to: &keyBytes)
+            // Objects of one type repeat their keys in the same order: remember the converted
+            // key per member position (a String == of equal small strings is one comparison).
+            let position = frames[depth].count - 1
+            if position < snakeCaseKeys.count, snakeCaseKeys[position].key == key {
+                keyBytes.append(contentsOf: snakeCaseKeys[position].converted)
+            } else {
+                JSONKeyConversion.appendSnakeCase(key, to: &keyBytes)
+                if position < snakeCaseKeys.count {
+                    snakeCaseKeys[position] = (key, Array(keyBytes[keyStart...]))
+                } else if position == snakeCaseKeys.count && position < 64 {
+                    snakeCaseKeys.append((key, Array(keyBytes[keyStart...])))
+                }
+            }
         }
         entries.append(Entry(keyStart: keyStart, keyEnd: keyBytes.count, start: out.count))
         out.append(UInt8(ascii: "\""))
@@ -142,38 +203,65 @@ final class JSONEncodingState {
     /// byte order of the keys) when asked for, and refuses duplicate keys (Foundation keeps the
     /// last value of a repeated key; streaming cannot take back the first).
     private func orderMembers(from base: Int) {
-        let members = entries[base...]
-        var order = Array(members.indices)
-        let precedes: (Int, Int) -> Bool = { [keyBytes, entries] a, b in
-            keyBytes[entries[a].keyStart..<entries[a].keyEnd].lexicographicallyPrecedes(keyBytes[entries[b].keyStart..<entries[b].keyEnd])
+        let count = entries.count - base
+        // Insertion sort of member indices: objects are small, and often already in order.
+        var order = [Int](unsafeUninitializedCapacity: count) { buffer, initialized in
+            for i in 0..<count { buffer[i] = base + i }
+            initialized = count
         }
-        var alreadySorted = true
-        for index in order.dropFirst() where !precedes(index - 1, index) {
-            alreadySorted = false
-            break
+        var duplicate = false
+        var moved = false
+        keyBytes.withUnsafeBufferPointer { keys in
+            entries.withUnsafeBufferPointer { entries in
+                func compare(_ a: Int, _ b: Int) -> Int {
+                    let x = entries[a], y = entries[b]
+                    let lengthX = x.keyEnd - x.keyStart, lengthY = y.keyEnd - y.keyStart
+                    let common = min(lengthX, lengthY)
+                    if common > 0 {
+                        let result = memcmp(keys.baseAddress! + x.keyStart, keys.baseAddress! + y.keyStart, common)
+                        if result != 0 { return Int(result) }
+                    }
+                    return lengthX - lengthY
+                }
+                for i in 1..<count {
+                    let current = order[i]
+                    var j = i - 1
+                    while j >= 0 {
+                        let c = compare(order[j], current)
+                        if c == 0 { duplicate = true }
+                        if c <= 0 { break }
+                        order[j + 1] = order[j]
+                        j -= 1
+                        moved = true
+                    }
+                    order[j + 1] = current
+                }
+            }
         }
-        if alreadySorted { return }
-        order.sort(by: precedes)
-        for (a, b) in zip(order, order.dropFirst()) where !precedes(a, b) {
-            unsupported = true  // equal keys
+        if duplicate {
+            unsupported = true
             return
         }
-        guard options.sortedKeys else { return }
+        guard moved, options.sortedKeys else { return }
         // Each member's text runs from its start to the comma before the next (or to the end).
-        let regionStart = members.first!.start
+        let regionStart = entries[base].start
         let regionEnd = out.count
         scratch.removeAll(keepingCapacity: true)
         scratch.append(contentsOf: out[regionStart..<regionEnd])
-        var cursor = regionStart
-        for (position, index) in order.enumerated() {
-            if position > 0 {
-                out[cursor] = UInt8(ascii: ",")
-                cursor += 1
+        scratch.withUnsafeBufferPointer { source in
+            out.withUnsafeMutableBufferPointer { target in
+                var cursor = regionStart
+                for (position, index) in order.enumerated() {
+                    if position > 0 {
+                        target[cursor] = UInt8(ascii: ",")
+                        cursor += 1
+                    }
+                    let start = entries[index].start - regionStart
+                    let end = (index + 1 < entries.count ? entries[index + 1].start - 1 : regionEnd) - regionStart
+                    (target.baseAddress! + cursor).update(from: source.baseAddress! + start, count: end - start)
+                    cursor += end - start
+                }
             }
-            let start = entries[index].start - regionStart
-            let end = (index + 1 < entries.count ? entries[index + 1].start - 1 : regionEnd) - regionStart
-            out.replaceSubrange(cursor..<(cursor + end - start), with: scratch[start..<end])
-            cursor += end - start
         }
     }
 }
