@@ -21,8 +21,15 @@ public enum JSONCoding {
 }
 
 extension HTTPResponse {
-    /// A JSON response (`application/json`) from an `Encodable` value.
-    public static func json<T: Encodable>(_ value: T, status: HTTPStatus = .ok, encoder: JSONEncoder = JSONCoding.makeEncoder()) throws -> HTTPResponse {
+    /// A JSON response (`application/json`) from an `Encodable` value, written by our streaming
+    /// `JSONBodyEncoder` (the platform's conventions unless told otherwise).
+    public static func json<T: Encodable>(_ value: T, status: HTTPStatus = .ok, encoder: JSONBodyEncoder = .platform) throws -> HTTPResponse {
+        HTTPResponse(status: status, headers: ["Content-Type": "application/json"], body: .bytes(try encoder.encode(value)))
+    }
+
+    /// A JSON response written by a Foundation `JSONEncoder` (for settings `JSONBodyEncoder`
+    /// does not offer, such as pretty printing).
+    public static func json<T: Encodable>(_ value: T, status: HTTPStatus = .ok, encoder: JSONEncoder) throws -> HTTPResponse {
         let data = try encoder.encode(value)
         return HTTPResponse(status: status, headers: ["Content-Type": "application/json"], body: .bytes([UInt8](data)))
     }

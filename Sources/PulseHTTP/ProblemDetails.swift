@@ -64,26 +64,12 @@ public struct HTTPError: Error, Sendable, CustomStringConvertible {
     }
 }
 
-/// Minimal JSON string quoting (no Foundation on the hot error path).
+/// JSON string quoting for hand-written documents (no Foundation on the hot error path).
 package enum JSONText {
     package static func quote(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
+        var out: [UInt8] = []
+        out.reserveCapacity(text.utf8.count + 2)
+        JSONOutput.appendString(text, escapingSlashes: false, to: &out)
+        return String(decoding: out, as: UTF8.self)
     }
 }

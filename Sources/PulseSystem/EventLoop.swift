@@ -38,7 +38,16 @@ public final class EventLoop: @unchecked Sendable {
     private let epfd: Int32
     private let wakeFD: Int32
     private let timerFD: Int32
-    private let pending = Mutex<[@Sendable () -> Void]>([])
+    /// Work queued for the loop: closures from `execute`, and Swift jobs (tasks preferring this
+    /// loop as executor) kept as bare `UnownedJob`s so a task resumption allocates nothing.
+    private enum Work: Sendable {
+        case task(@Sendable () -> Void)
+        case job(UnownedJob)
+    }
+    private let pending = Mutex<[Work]>([])
+    /// The previous batch's array, emptied, swapped back into `pending` (no allocation per batch).
+    private var spareBatch: [Work] = []
+    private let finishedFlag = Atomic<Bool>(false)
     private let wakePending = Atomic<Bool>(false)
     private let stopRequested = Atomic<Bool>(false)
     /// The loop thread's pthread_t (0 before it starts), for the cheap `inLoop` check.
@@ -71,7 +80,7 @@ public final class EventLoop: @unchecked Sendable {
     }
 
     /// True once the loop thread has ended.
-    package var hasFinished: Bool { finished.withLock { $0.done } }
+    package var hasFinished: Bool { finishedFlag.load(ordering: .acquiring) }
 
     /// True when called on this loop's thread.
     public var inLoop: Bool {
@@ -80,7 +89,11 @@ public final class EventLoop: @unchecked Sendable {
 
     /// Runs `task` on the loop thread, soon. Safe from any thread.
     public func execute(_ task: @escaping @Sendable () -> Void) {
-        pending.withLock { $0.append(task) }
+        submit(.task(task))
+    }
+
+    private func submit(_ work: Work) {
+        pending.withLock { $0.append(work) }
         // On the loop thread no wake-up is needed: the loop looks at the queue before it waits.
         if !inLoop && !wakePending.exchange(true, ordering: .acquiringAndReleasing) {
             var one: UInt64 = 1
@@ -206,6 +219,7 @@ public final class EventLoop: @unchecked Sendable {
             }
         }
         runPendingTasks()
+        finishedFlag.store(true, ordering: .releasing)
         let waiters = finished.withLock { state -> [CheckedContinuation<Void, Never>] in
             state.done = true
             defer { state.waiters = [] }
@@ -216,13 +230,22 @@ public final class EventLoop: @unchecked Sendable {
 
     private func runPendingTasks() {
         while true {
-            let tasks = pending.withLock { queue -> [@Sendable () -> Void] in
-                let taken = queue
-                queue.removeAll(keepingCapacity: true)
-                return taken
+            var batch = spareBatch
+            spareBatch = []
+            pending.withLock { swap(&$0, &batch) }
+            if batch.isEmpty {
+                spareBatch = batch
+                return
             }
-            if tasks.isEmpty { return }
-            for task in tasks { task() }
+            let executor = asUnownedTaskExecutor()
+            for work in batch {
+                switch work {
+                case .task(let task): task()
+                case .job(let job): job.runSynchronously(on: executor)
+                }
+            }
+            batch.removeAll(keepingCapacity: batch.capacity <= 4096)
+            spareBatch = batch
         }
     }
 
@@ -240,13 +263,13 @@ public final class EventLoop: @unchecked Sendable {
 extension EventLoop: TaskExecutor {
     public func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
-        let executor = asUnownedTaskExecutor()
         if hasFinished {
             // The loop thread is gone (server shut down while a handler was suspended): finish
             // the task elsewhere rather than leaking it.
+            let executor = asUnownedTaskExecutor()
             DispatchQueue.global().async { job.runSynchronously(on: executor) }
             return
         }
-        execute { job.runSynchronously(on: executor) }
+        submit(.job(job))
     }
 }

@@ -4,17 +4,17 @@ enum WebSocketMasking {
     /// `range.lowerBound` (so a payload can be unmasked in several pieces).
     static func apply(key: (UInt8, UInt8, UInt8, UInt8), to bytes: inout [UInt8], range: Range<Int>, phase: Int) {
         if range.isEmpty { return }
-        let keyBytes = [key.0, key.1, key.2, key.3]
+        // The key as one little-endian word; byte p of the key is `k32 >> (8 * p)` (no array).
+        let k32 = UInt32(key.0) | UInt32(key.1) << 8 | UInt32(key.2) << 16 | UInt32(key.3) << 24
         bytes.withUnsafeMutableBufferPointer { buffer in
             var i = range.lowerBound
             var p = phase & 3
             // Align to the key, then XOR eight bytes at a time with the key repeated twice.
             while i < range.upperBound && p != 0 {
-                buffer[i] ^= keyBytes[p]
+                buffer[i] ^= UInt8(truncatingIfNeeded: k32 >> (8 * UInt32(p)))
                 i += 1
                 p = (p + 1) & 3
             }
-            let k32 = UInt32(key.0) | UInt32(key.1) << 8 | UInt32(key.2) << 16 | UInt32(key.3) << 24
             let k64 = UInt64(k32) | UInt64(k32) << 32
             let raw = UnsafeMutableRawPointer(buffer.baseAddress!)
             while i + 8 <= range.upperBound {
@@ -23,7 +23,7 @@ enum WebSocketMasking {
                 i += 8
             }
             while i < range.upperBound {
-                buffer[i] ^= keyBytes[p]
+                buffer[i] ^= UInt8(truncatingIfNeeded: k32 >> (8 * UInt32(p)))
                 i += 1
                 p = (p + 1) & 3
             }

@@ -35,11 +35,6 @@ extension WebSocketSession {
         perform(actions)
     }
 
-    /// Called by the inbound iterator before it waits for another message.
-    func applicationWantsNext() {
-        if state.withLock({ $0.deferred != nil && $0.taken >= $0.yielded }) { flushDeferred() }
-    }
-
     /// Performs held-back closing actions (once).
     func flushDeferred() {
         let held = state.withLock { s -> [WebSocketAction]? in
@@ -58,13 +53,6 @@ extension WebSocketSession {
             return s.drainWaiters
         }
         for waiter in waiters { waiter.resume() }
-    }
-
-    func consumed(_ message: WebSocketMessage) {
-        state.withLock { s in
-            s.inboundBytes -= Self.size(of: message)
-            s.taken += 1
-        }
     }
 
     /// Sends our close frame and arms the close timeout; no-op once closing.
@@ -122,16 +110,19 @@ extension WebSocketSession {
             case .write(let bytes):
                 state.withLock { $0.connection }?.write(bytes)
             case .deliver(let message):
-                let over = state.withLock { s -> Bool in
+                let (over, waiter) = state.withLock { s -> (Bool, UnsafeContinuation<WebSocketMessage?, Never>?) in
                     s.inboundBytes += Self.size(of: message)
                     s.yielded += 1
-                    return s.inboundBytes > configuration.maxInboundQueueBytes
+                    if s.inboundBytes > configuration.maxInboundQueueBytes { return (true, nil) }
+                    // Handed straight to a waiting application task, or queued; counted as
+                    // taken only when that task runs (a held-back close waits for it).
+                    return (false, s.inbound.deliver(message))
                 }
                 if over {
                     fail(.policyViolation, "inbound queue full")
                     return
                 }
-                inbound.yield(message)
+                waiter?.resume(returning: message)
             case .pongReceived:
                 break
             case .closeConnection(let code, let reason):
@@ -148,7 +139,7 @@ extension WebSocketSession {
             s.ending = (code, reason)
             return true
         }
-        if first { inbound.finish() }
+        if first { finishInbound() }
     }
 
     private func scheduleKeepalive() {

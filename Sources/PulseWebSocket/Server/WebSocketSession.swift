@@ -34,19 +34,18 @@ public final class WebSocketSession: Sendable {
         /// delivered before them (see `WebSocketStateMachine.deferringClose`).
         var deferred: [WebSocketAction]?
         var connectionGone = false
+        /// Delivered messages the application has not taken yet, and the task waiting for one.
+        var inbound = InboundQueue()
     }
 
     let state: Mutex<State>
-    let inbound: AsyncStream<WebSocketMessage>.Continuation
 
     init(request: HTTPRequest, machine: WebSocketStateMachine, configuration: WebSocketServerConfiguration) {
         self.request = request
         self.configuration = configuration
         self.deflate = machine.deflate
         self.state = Mutex(State(machine: machine))
-        let (stream, continuation) = AsyncStream<WebSocketMessage>.makeStream()
-        self.inbound = continuation
-        self.messages = Inbound(stream: stream)
+        self.messages = Inbound()
         messages.session = self
     }
 
@@ -71,6 +70,17 @@ public final class WebSocketSession: Sendable {
     /// Sends a message, waiting while more than half of `maxSendQueueBytes` is queued.
     /// Throws `WebSocketClientError.closed` once the session is closing or closed.
     public func send(_ message: WebSocketMessage) async throws {
+        if queuedByteCount > configuration.maxSendQueueBytes / 2 { try await waitForRoom() }
+        try state.withLock { s throws(WebSocketClientError) in
+            guard let connection = s.connection, let bytes = s.machine.send(message) else {
+                throw .closed(s.ending?.code ?? .normalClosure)
+            }
+            connection.write(bytes)
+        }
+    }
+
+    /// Waits (up to `sendTimeout`) until at most half of `maxSendQueueBytes` is queued.
+    private func waitForRoom() async throws {
         let deadline = ContinuousClock.now + configuration.sendTimeout
         while queuedByteCount > configuration.maxSendQueueBytes / 2 {
             guard ContinuousClock.now < deadline else {
@@ -78,12 +88,6 @@ public final class WebSocketSession: Sendable {
                 throw WebSocketClientError.closed(.policyViolation)
             }
             try await waitForDrain(until: deadline)
-        }
-        try state.withLock { s throws(WebSocketClientError) in
-            guard let connection = s.connection, let bytes = s.machine.send(message) else {
-                throw .closed(s.ending?.code ?? .normalClosure)
-            }
-            connection.write(bytes)
         }
     }
 
@@ -148,15 +152,15 @@ public final class WebSocketSession: Sendable {
     }
 }
 
-/// The inbound message sequence of a session; counts consumption for the inbound bound.
+/// The inbound message sequence of a session (one consumer at a time; several iterators
+/// share the queue). Finishes when the session ends or the consuming task is cancelled.
 public final class Inbound: AsyncSequence, Sendable {
     public typealias Element = WebSocketMessage
-    let stream: AsyncStream<WebSocketMessage>
     /// Weak: the session owns this sequence, not the other way round.
     private struct WeakSession { weak var value: WebSocketSession? }
     private let owner = Mutex(WeakSession())
 
-    init(stream: AsyncStream<WebSocketMessage>) { self.stream = stream }
+    init() {}
 
     var session: WebSocketSession? {
         get { owner.withLock { $0.value } }
@@ -164,18 +168,13 @@ public final class Inbound: AsyncSequence, Sendable {
     }
 
     public struct AsyncIterator: AsyncIteratorProtocol {
-        var base: AsyncStream<WebSocketMessage>.AsyncIterator
-        weak var session: WebSocketSession?
+        /// Strong: an iteration in progress keeps its session.
+        let session: WebSocketSession?
 
         public mutating func next() async -> WebSocketMessage? {
-            session?.applicationWantsNext()
-            guard let message = await base.next() else { return nil }
-            session?.consumed(message)
-            return message
+            await session?.nextMessage()
         }
     }
 
-    public func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(base: stream.makeAsyncIterator(), session: session)
-    }
+    public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(session: session) }
 }
