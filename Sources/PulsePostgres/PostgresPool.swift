@@ -111,9 +111,13 @@ public final class PostgresPool: Sendable {
                 return .wait(state.nextWaiter)
             }
             guard case .idle(let connection) = step else { return step }
-            // Outside the lock: a non-blocking read finds connections a restart killed.
-            let expired = PostgresReactor.now() - connection.createdAt > options.maxLifetime.nanoseconds
-            if !expired && connection.probeIdle() { return step }
+            // Outside the lock: a non-blocking poll finds connections a restart killed. One
+            // used within the last 100 ms skips it (a syscall per query under load); if
+            // its server died in that window, the statement fails as connection lost (503).
+            let now = PostgresReactor.now()
+            let expired = now - connection.createdAt > options.maxLifetime.nanoseconds
+            let recent = now - connection.lastUsedAt < 100_000_000 && connection.isUsable
+            if !expired && (recent || connection.probeIdle()) { return step }
             connection.close()
             state.withLock { $0.open -= 1 }
         }

@@ -20,7 +20,9 @@ package enum Interest: Sendable {
 /// waiting task is resumed from.
 final class ReadinessSet: Sendable {
     struct Waiter {
-        let continuation: CheckedContinuation<Void, any Error>
+        /// Unsafe (no per-wait checking allocation): `take` removes the waiter under the
+        /// lock, so exactly one party ever resumes it.
+        let continuation: UnsafeContinuation<Void, any Error>
         let deadline: UInt64?
     }
 
@@ -45,7 +47,7 @@ final class ReadinessSet: Sendable {
         abort: () -> (any Error)? = { nil }
     ) async throws {
         guard fd >= 0 else { throw PostgresError(.connectionLost, message: "connection has no socket") }
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+        try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Void, any Error>) in
             waiters.withLock { $0[fd] = Waiter(continuation: continuation, deadline: deadline) }
             if deadline != nil { timedWaiters.add(1, ordering: .relaxed) }
             var event = epoll_event()
