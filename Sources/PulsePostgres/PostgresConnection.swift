@@ -231,11 +231,13 @@ public final class PostgresConnection: @unchecked Sendable {
                 canceller.cancel(ticket)
             }
         } catch let error as PostgresError {
+            // A concurrent close cancels the statement: report the close, not the cancel.
+            if let closed = gate.abortError { throw closed }
             if error.isConnectionFatal || PQstatus(handle) != CONNECTION_OK { isBroken = true }
             throw error
         } catch {
             isBroken = true
-            throw error
+            throw gate.abortError ?? error
         }
     }
 

@@ -15,6 +15,8 @@ public final class PostgresPool: Sendable {
 
     private struct Waiter {
         let id: UInt64
+        /// Monotonic ns; waiters queue in arrival order with one timeout, so deadlines ascend.
+        let deadline: UInt64
         /// nil: look again (a connection came free while the waiter was being queued).
         let continuation: CheckedContinuation<PostgresConnection?, any Error>
     }
@@ -25,6 +27,8 @@ public final class PostgresPool: Sendable {
         var open = 0
         var waiters: [Waiter] = []
         var nextWaiter: UInt64 = 0
+        /// One task expires timed-out waiters (not a sleeping task per waiting acquire).
+        var sweeperRunning = false
         var isShutdown = false
     }
     private let state = Mutex(State())
@@ -134,28 +138,51 @@ public final class PostgresPool: Sendable {
     }
 
     private func waitForRelease(_ id: UInt64) async throws -> PostgresConnection? {
-        let timeout = options.acquireTimeout
+        let deadline = PostgresReactor.now() + options.acquireTimeout.nanoseconds
         return try await withCheckedThrowingContinuation { continuation in
-            enum Outcome { case queued, shutDown, retry }
+            enum Outcome { case queued(startSweeper: Bool), shutDown, retry }
             let outcome = state.withLock { state -> Outcome in
                 if state.isShutdown { return .shutDown }
                 if !state.idle.isEmpty || state.open < options.maxConnections { return .retry }
-                state.waiters.append(Waiter(id: id, continuation: continuation))
-                return .queued
+                state.waiters.append(Waiter(id: id, deadline: deadline, continuation: continuation))
+                let start = !state.sweeperRunning
+                state.sweeperRunning = true
+                return .queued(startSweeper: start)
             }
             switch outcome {
-            case .queued: break
+            case .queued(let startSweeper):
+                if startSweeper { Task { [weak self] in await self?.sweepExpiredWaiters() } }
             case .retry:
                 continuation.resume(returning: nil)
-                return
             case .shutDown:
                 continuation.resume(throwing: PostgresError(.unavailable, message: "pool is shut down"))
-                return
             }
-            Task { [weak self] in
-                try? await Task.sleep(for: timeout)
-                self?.expireWaiter(id)
+        }
+    }
+
+    /// Fails waiters whose deadline passed with `.poolTimeout`, sleeping until the next
+    /// deadline; ends when nobody waits.
+    private func sweepExpiredWaiters() async {
+        while true {
+            let now = PostgresReactor.now()
+            let (expired, next) = state.withLock { state -> ([Waiter], UInt64?) in
+                let count = state.waiters.prefix { $0.deadline <= now }.count
+                let expired = Array(state.waiters.prefix(count))
+                state.waiters.removeFirst(count)
+                guard let first = state.waiters.first else {
+                    state.sweeperRunning = false
+                    return (expired, nil)
+                }
+                return (expired, first.deadline)
             }
+            for waiter in expired {
+                waiter.continuation.resume(
+                    throwing: PostgresError(
+                        .poolTimeout,
+                        message: "no connection free within \(options.acquireTimeout) (pool of \(options.maxConnections))"))
+            }
+            guard let next else { return }
+            try? await Task.sleep(nanoseconds: next > now ? next - now : 0)
         }
     }
 
@@ -172,17 +199,6 @@ public final class PostgresPool: Sendable {
             }
         }
         return connection
-    }
-
-    private func expireWaiter(_ id: UInt64) {
-        let waiter = state.withLock { state -> Waiter? in
-            guard let index = state.waiters.firstIndex(where: { $0.id == id }) else { return nil }
-            return state.waiters.remove(at: index)
-        }
-        waiter?.continuation.resume(
-            throwing: PostgresError(
-                .poolTimeout,
-                message: "no connection free within \(options.acquireTimeout) (pool of \(options.maxConnections))"))
     }
 
     /// Returns a connection; broken, in-transaction or too old ones are closed and replaced.
