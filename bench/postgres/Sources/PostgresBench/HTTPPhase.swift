@@ -38,9 +38,11 @@ func percentile99(_ output: String) -> (text: String, milliseconds: Double) {
     return (value, milliseconds)
 }
 
-func runHTTPPhase(conninfo: String, accounts: Int, seconds: Int, scratch: URL) async throws -> HTTPPhaseResult {
+func runHTTPPhase(
+    conninfo: String, accounts: Int, seconds: Int, poolSize: Int, scratch: URL
+) async throws -> HTTPPhaseResult {
     var poolOptions = PostgresPoolOptions()
-    poolOptions.maxConnections = 16
+    poolOptions.maxConnections = poolSize
     let pool = try PostgresPool(conninfo: conninfo, options: poolOptions)
     var router = Router()
     router.get("/health") { _ in .text("ok") }

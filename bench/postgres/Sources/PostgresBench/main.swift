@@ -11,6 +11,8 @@ let seconds = arguments.count > 0 ? arguments[0] : 10
 let rowCount = arguments.count > 1 ? arguments[1] : 1_000_000
 let scale = arguments.count > 2 ? arguments[2] : 10
 let clients = Int(ProcessInfo.processInfo.environment["PULSE_BENCH_CLIENTS"] ?? "") ?? 16
+/// Database connections behind the HTTP endpoint (2 cores: a few per core, as PostgreSQL advises).
+let httpPool = Int(ProcessInfo.processInfo.environment["PULSE_BENCH_HTTP_POOL"] ?? "") ?? 16
 
 func log(_ line: String) {
     FileHandle.standardError.write(Data((line + "\n").utf8))
@@ -137,7 +139,7 @@ func run(_ cluster: EmbeddedCluster, seconds: Int, rowCount: Int, scale: Int) as
     // --- 3. HTTP endpoint with one indexed query (before the bulk load fills the cache) ---
     log("HTTP: wrk -c64 on /accounts/:aid and wrk -c2 on /health, \(seconds) s")
     let http = try await runHTTPPhase(
-        conninfo: superuser, accounts: accounts, seconds: seconds, scratch: configuration.directory)
+        conninfo: superuser, accounts: accounts, seconds: seconds, poolSize: httpPool, scratch: configuration.directory)
 
     // --- 2. bulk load ---
     let admin = try await PostgresConnection.connect(superuser)
@@ -226,8 +228,8 @@ func run(_ cluster: EmbeddedCluster, seconds: Int, rowCount: Int, scale: Int) as
                  ours.cpu / Double(max(ours.count, 1)) * 1e6, pgbenchCPU / max(pgbenchCount, 1) * 1e6))
     print(String(format: "  same path from the global concurrency pool (no event loop, %d s): %.0f q/s, %.1f us CPU per query",
                  max(seconds / 2, 1), unbound.perSecond, unbound.cpu / Double(max(unbound.count, 1)) * 1e6))
-    print(String(format: "HTTP GET /accounts/:aid (one indexed SELECT), wrk -t2 -c64 %d s: %.0f req/s, p99 ",
-                 seconds, http.queryPerSecond) + http.queryP99)
+    print(String(format: "HTTP GET /accounts/:aid (one indexed SELECT, pool of %d), wrk -t2 -c64 %d s: %.0f req/s, p99 ",
+                 httpPool, seconds, http.queryPerSecond) + http.queryP99)
     print(String(format: "  /health during that load, wrk -t1 -c2: %.0f req/s, p99 ", http.healthPerSecond)
           + http.healthP99 + " (target < 10 ms: " + (http.healthP99Milliseconds < 10 ? "met)" : "NOT met)"))
     print(String(format: "bulk load %d rows:  PulsePostgres COPY %.0f rows/s (%.2f s)   psql \\copy %.0f rows/s (%.2f s)   ratio %.2f",
