@@ -29,8 +29,14 @@ final class LoopReadiness: EventHandler, @unchecked Sendable {
     /// Per-thread pointer to the loop's instance (retained; released when the thread ends).
     private static let key: pthread_key_t = {
         var key = pthread_key_t()
+        // Runs when the loop thread ends (the loop was stopped): statements still waiting on
+        // it would never be woken, so they fail now (their tasks finish off the loop).
         let rc = pthread_key_create(&key) { pointer in
-            if let pointer { Unmanaged<LoopReadiness>.fromOpaque(pointer).release() }
+            guard let pointer else { return }
+            let readiness = Unmanaged<LoopReadiness>.fromOpaque(pointer)
+            readiness.takeUnretainedValue().set.failAll(
+                with: PostgresError(.connectionLost, message: "the event loop running the statement stopped"))
+            readiness.release()
         }
         precondition(rc == 0, "pthread_key_create failed")
         return key

@@ -69,6 +69,16 @@ final class ReadinessSet: Sendable {
         take(fd)?.continuation.resume(throwing: error)
     }
 
+    /// Ends every wait with `error` (the thread that dispatched this set is going away).
+    func failAll(with error: any Error) {
+        let all = waiters.withLock { table -> [Waiter] in
+            defer { table.removeAll() }
+            return Array(table.values)
+        }
+        timedWaiters.subtract(all.filter { $0.deadline != nil }.count, ordering: .relaxed)
+        for waiter in all { waiter.continuation.resume(throwing: error) }
+    }
+
     /// Removes and returns the waiter of `fd`, keeping the deadline count right.
     func take(_ fd: Int32) -> Waiter? {
         let waiter = waiters.withLock { $0.removeValue(forKey: fd) }

@@ -19,7 +19,7 @@ extension ClusterSuite {
         for await _ in started.stream { break }
         // Let the statement reach its socket wait, then close underneath it.
         _ = try await Self.eventually {
-            try await Self.activeSleeps(on: "primary") == 1
+            try await Self.activeSleeps() == 1
         }
         connection.close()
         let error = await #expect(throws: PostgresError.self) { try await query.value }
@@ -30,7 +30,7 @@ extension ClusterSuite {
         #expect(again?.message == "connection is closed")
         connection.close()  // idempotent
         // The server-side statement was cancelled, not left running.
-        #expect(try await Self.eventually { try await Self.activeSleeps(on: "primary") == 0 })
+        #expect(try await Self.eventually { try await Self.activeSleeps() == 0 })
     }
 
     /// Many short queries with a close landing at arbitrary points: every query either
@@ -58,11 +58,12 @@ extension ClusterSuite {
         }
     }
 
-    static func activeSleeps(on _: String) async throws -> Int {
+    /// Backends running exactly `sql` right now.
+    static func activeSleeps(_ sql: String = "SELECT pg_sleep(30)") async throws -> Int {
         let admin = try await superuser()
         defer { admin.close() }
         return try await admin.query(
-            "SELECT count(*) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(30)' AND state = 'active'")[0]
+            "SELECT count(*) FROM pg_stat_activity WHERE query = $1 AND state = 'active'", [sql])[0]
             .decode(Int.self, at: 0)
     }
 
@@ -90,6 +91,26 @@ extension ClusterSuite {
         #expect(LoopReadiness.current() == nil)
         #expect(try await db.primary.withConnection { try await $0.query("SELECT 7")[0].decode(Int.self, at: 0) } == 7)
         await group.shutdown()
+    }
+
+    /// Stopping the event loop a statement waits on fails that statement instead of
+    /// leaving its task suspended forever.
+    @Test func stoppingTheLoopFailsAWaitingStatement() async throws {
+        let url = try await Self.handle().connection.primaryURL
+        let connection = try await PostgresConnection.connect(url)
+        defer { connection.close() }
+        let group = try EventLoopGroup(count: 1)
+        let sql = "SELECT pg_sleep(29)"
+        let query = Task(executorPreference: group.loops[0]) { try await connection.query(sql) }
+        #expect(try await Self.eventually { try await Self.activeSleeps(sql) == 1 })
+        await group.shutdown()
+        let error = await #expect(throws: PostgresError.self) { try await query.value }
+        #expect(error?.code == .connectionLost)
+        #expect(!connection.isUsable)
+        // The server does not notice the abandoned statement by itself: cancel it.
+        let admin = try await Self.superuser()
+        defer { admin.close() }
+        try await admin.query("SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE query = $1", [sql])
     }
 
     /// The row encoder: escaping, arrays, NULL, unicode, timestamps, floats; a row whose
