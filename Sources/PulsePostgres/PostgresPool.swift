@@ -17,6 +17,8 @@ public final class PostgresPool: Sendable {
         let id: UInt64
         /// Monotonic ns; waiters queue in arrival order with one timeout, so deadlines ascend.
         let deadline: UInt64
+        /// The thread it waited on (its event loop's, for tasks running on a loop).
+        let thread: pthread_t
         /// nil: look again (a connection came free while the waiter was being queued).
         let continuation: CheckedContinuation<PostgresConnection?, any Error>
     }
@@ -144,7 +146,7 @@ public final class PostgresPool: Sendable {
             let outcome = state.withLock { state -> Outcome in
                 if state.isShutdown { return .shutDown }
                 if !state.idle.isEmpty || state.open < options.maxConnections { return .retry }
-                state.waiters.append(Waiter(id: id, deadline: deadline, continuation: continuation))
+                state.waiters.append(Waiter(id: id, deadline: deadline, thread: pthread_self(), continuation: continuation))
                 let start = !state.sweeperRunning
                 state.sweeperRunning = true
                 return .queued(startSweeper: start)
@@ -212,13 +214,24 @@ public final class PostgresPool: Sendable {
                 state.idle.append(connection)
                 return .idle
             }
-            return .handOff(state.waiters.removeFirst())
+            return .handOff(state.waiters.remove(at: nextWaiterIndex(state.waiters)))
         }
         switch outcome {
         case .idle: break
         case .handOff(let waiter): waiter.continuation.resume(returning: connection)
         case .discard: discard(connection)
         }
+    }
+
+    /// The waiter to hand a released connection to: the first in line, unless a waiter on
+    /// this same thread (event loop) is among the next few and the first has waited under
+    /// 2 ms. Handing to the same loop resumes that task without a cross-thread wake-up; the
+    /// bound keeps the line fair.
+    private func nextWaiterIndex(_ waiters: [Waiter]) -> Int {
+        let queuedAt = waiters[0].deadline - options.acquireTimeout.nanoseconds
+        guard PostgresReactor.now() - queuedAt < 2_000_000 else { return 0 }
+        let me = pthread_self()
+        return waiters.prefix(8).firstIndex { pthread_equal($0.thread, me) != 0 } ?? 0
     }
 
     private func discard(_ connection: PostgresConnection) {
