@@ -86,7 +86,7 @@ let package = Package(
         // MARK: Data layer
         .target(
             name: "PulsePostgres",
-            dependencies: ["CLibPQ", "CLinuxShims", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["CLibPQ", "CLinuxShims", "PulseSystem", .product(name: "Logging", package: "swift-log")]
         ),
         .target(
             name: "PulseDatabaseOps",

@@ -209,6 +209,14 @@ enum PostgresTimestamp {
 
     /// ISO 8601 UTC with microseconds, which PostgreSQL accepts for timestamptz.
     static func format(_ date: Date) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(27)
+        write(date, into: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends the same 27 bytes (fixed-width digits: COPY formats millions of these).
+    static func write(_ date: Date, into out: inout [UInt8]) {
         let totalMicros = Int64((date.timeIntervalSince1970 * 1_000_000).rounded())
         var seconds = totalMicros / 1_000_000
         var micros = totalMicros % 1_000_000
@@ -219,29 +227,29 @@ enum PostgresTimestamp {
         var time = tm()
         var t = Int(seconds)
         gmtime_r(&t, &time)
-        // Fixed-width digits written straight into a byte buffer (COPY formats millions of these).
-        var out = [UInt8](repeating: 48, count: 27)
-        func put(_ value: Int, at offset: Int, width: Int) {
+        func put(_ value: Int, width: Int) {
+            var divisor = 1
+            for _ in 1..<width { divisor *= 10 }
             var v = value
-            for i in stride(from: offset + width - 1, through: offset, by: -1) {
-                out[i] = UInt8(48 + v % 10)
-                v /= 10
+            while divisor > 0 {
+                out.append(UInt8(48 + (v / divisor) % 10))
+                v %= divisor
+                divisor /= 10
             }
         }
-        put(Int(time.tm_year) + 1900, at: 0, width: 4)
-        out[4] = 45
-        put(Int(time.tm_mon) + 1, at: 5, width: 2)
-        out[7] = 45
-        put(Int(time.tm_mday), at: 8, width: 2)
-        out[10] = 84
-        put(Int(time.tm_hour), at: 11, width: 2)
-        out[13] = 58
-        put(Int(time.tm_min), at: 14, width: 2)
-        out[16] = 58
-        put(Int(time.tm_sec), at: 17, width: 2)
-        out[19] = 46
-        put(Int(micros), at: 20, width: 6)
-        out[26] = 90
-        return String(decoding: out, as: UTF8.self)
+        put(Int(time.tm_year) + 1900, width: 4)
+        out.append(45)
+        put(Int(time.tm_mon) + 1, width: 2)
+        out.append(45)
+        put(Int(time.tm_mday), width: 2)
+        out.append(84)
+        put(Int(time.tm_hour), width: 2)
+        out.append(58)
+        put(Int(time.tm_min), width: 2)
+        out.append(58)
+        put(Int(time.tm_sec), width: 2)
+        out.append(46)
+        put(Int(micros), width: 6)
+        out.append(90)
     }
 }

@@ -2,7 +2,8 @@ import CLibPQ
 import Foundation
 import Synchronization
 
-/// One libpq connection in non-blocking mode, driven by `PostgresReactor`.
+/// One libpq connection in non-blocking mode. Socket waits run on the caller's PulseSystem
+/// event loop when the task runs on one (`LoopReadiness`), else on `PostgresReactor`.
 ///
 /// A connection runs one statement at a time: the pool hands it to one task, which
 /// owns it until release. Cancelling that task sends a server-side cancel (`PQcancel`).
@@ -13,10 +14,14 @@ public final class PostgresConnection: @unchecked Sendable {
     /// SQL text → prepared statement name.
     private var statements: [String: String] = [:]
     private var nextStatement = 0
+    /// Parameter text of the statement being sent (one statement at a time).
+    private var parameterBytes: [UInt8] = []
     package var statementCacheCapacity = 512
     package let createdAt = PostgresReactor.now()
     package var lastUsedAt = PostgresReactor.now()
-    private(set) var isClosed = false
+    /// Serialises close with the statement in flight.
+    let gate = ConnectionGate()
+    var isClosed: Bool { gate.isClosed }
     /// Set when a statement saw the connection break; the pool then drops it.
     package private(set) var isBroken = false
 
@@ -84,10 +89,14 @@ public final class PostgresConnection: @unchecked Sendable {
         String(cString: PQerrorMessage(handle)).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    /// Closes the connection (idempotent).
+    /// Closes the connection (idempotent, safe from any task). A statement running at that
+    /// moment is cancelled and fails with "connection was closed while the statement was
+    /// running"; the connection is freed once that statement's task has let go of libpq.
     public func close() {
-        guard !isClosed else { return }
-        isClosed = true
+        gate.requestClose(finish: finish, interrupt: canceller.cancelActive)
+    }
+
+    private func finish() {
         reactor.deregister(fd: PQsocket(handle))
         canceller.invalidate()
         PQfinish(handle)
@@ -95,13 +104,14 @@ public final class PostgresConnection: @unchecked Sendable {
 
     /// True when libpq still considers the connection usable and idle.
     package var isUsable: Bool {
-        !isClosed && !isBroken && PQstatus(handle) == CONNECTION_OK && PQtransactionStatus(handle) == PQTRANS_IDLE
+        !isBroken
+            && gate.ifOpen { PQstatus(handle) == CONNECTION_OK && PQtransactionStatus(handle) == PQTRANS_IDLE } == true
     }
 
     /// Open and not known broken (it may be inside a transaction).
-    package var isAlive: Bool { !isClosed && !isBroken && PQstatus(handle) == CONNECTION_OK }
+    package var isAlive: Bool { !isBroken && gate.ifOpen { PQstatus(handle) == CONNECTION_OK } == true }
 
-    package var isIdleOutsideTransaction: Bool { PQtransactionStatus(handle) == PQTRANS_IDLE }
+    package var isIdleOutsideTransaction: Bool { gate.ifOpen { PQtransactionStatus(handle) == PQTRANS_IDLE } ?? false }
 
     /// Reads whatever the server sent while the connection sat idle (e.g. a shutdown
     /// notice) without blocking; returns false when the connection is dead.
@@ -114,7 +124,7 @@ public final class PostgresConnection: @unchecked Sendable {
             isBroken = true
             return false
         }
-        return isUsable
+        return true
     }
 
     /// Server's version number, e.g. 150010.
@@ -127,8 +137,7 @@ public final class PostgresConnection: @unchecked Sendable {
     public func query(
         _ sql: String, _ parameters: [any PostgresEncodable] = [], format: PostgresFormat = .text
     ) async throws -> PostgresRows {
-        let values = try parameters.map { try $0.postgresText() }
-        return try await run(sql, values, format: format, prepared: true, cancellable: true)
+        try await run(sql, parameters, format: format, prepared: true, cancellable: true)
     }
 
     /// Variadic convenience: `query("SELECT $1::int", 1)`.
@@ -142,8 +151,7 @@ public final class PostgresConnection: @unchecked Sendable {
     /// Runs a statement with parameters but without preparing it (one-off statements, COPY).
     @discardableResult
     public func execute(_ sql: String, _ parameters: [any PostgresEncodable] = []) async throws -> PostgresRows {
-        let values = try parameters.map { try $0.postgresText() }
-        return try await run(sql, values, format: .text, prepared: false, cancellable: true)
+        try await run(sql, parameters, format: .text, prepared: false, cancellable: true)
     }
 
     /// Runs a trusted multi-statement script (migration files) with the simple protocol.
@@ -158,7 +166,7 @@ public final class PostgresConnection: @unchecked Sendable {
     /// Internal form used for BEGIN/COMMIT/ROLLBACK: `cancellable: false` lets a
     /// rollback finish even when the task was cancelled.
     package func run(
-        _ sql: String, _ values: [String?], format: PostgresFormat, prepared: Bool, cancellable: Bool
+        _ sql: String, _ values: [any PostgresEncodable], format: PostgresFormat, prepared: Bool, cancellable: Bool
     ) async throws -> PostgresRows {
         try await perform(cancellable: cancellable) {
             if prepared {
@@ -170,16 +178,16 @@ public final class PostgresConnection: @unchecked Sendable {
                     return try await self.runPrepared(sql, values, format: format)
                 }
             }
-            try self.withCStrings(values) { pointers in
+            try self.withParameters(values) { count, pointers in
                 try self.send {
-                    PQsendQueryParams(self.handle, sql, Int32(values.count), nil, pointers, nil, nil, format.rawValue)
+                    PQsendQueryParams(self.handle, sql, count, nil, pointers, nil, nil, format.rawValue)
                 }
             }
             return try await self.collect()
         }
     }
 
-    private func runPrepared(_ sql: String, _ values: [String?], format: PostgresFormat) async throws -> PostgresRows {
+    private func runPrepared(_ sql: String, _ values: [any PostgresEncodable], format: PostgresFormat) async throws -> PostgresRows {
         let name: String
         if let existing = statements[sql] {
             name = existing
@@ -195,20 +203,23 @@ public final class PostgresConnection: @unchecked Sendable {
             _ = try await collect()
             statements[sql] = name
         }
-        try withCStrings(values) { pointers in
+        try withParameters(values) { count, pointers in
             try send {
-                PQsendQueryPrepared(self.handle, name, Int32(values.count), pointers, nil, nil, format.rawValue)
+                PQsendQueryPrepared(self.handle, name, count, pointers, nil, nil, format.rawValue)
             }
         }
         return try await collect()
     }
 
-    /// Wraps one statement: checks state, installs the server-side cancel, marks breakage.
+    /// Wraps one statement: claims the connection (so a concurrent close waits for it),
+    /// installs the server-side cancel, marks breakage.
     package func perform<T>(cancellable: Bool, isolation: isolated (any Actor)? = #isolation, _ body: () async throws -> T) async throws -> T {
-        guard !isClosed else { throw PostgresError(.connectionLost, message: "connection is closed") }
         if cancellable && Task.isCancelled {
+            guard !isClosed else { throw ConnectionGate.closedError }
             throw PostgresError(.cancelled, message: "task cancelled before the statement was sent")
         }
+        try gate.enter()
+        defer { gate.leave(finish: finish) }
         lastUsedAt = PostgresReactor.now()
         do {
             if !cancellable { return try await body() }
@@ -220,18 +231,54 @@ public final class PostgresConnection: @unchecked Sendable {
                 canceller.cancel(ticket)
             }
         } catch let error as PostgresError {
+            // A concurrent close cancels the statement: report the close, not the cancel.
+            if let closed = gate.abortError { throw closed }
             if error.isConnectionFatal || PQstatus(handle) != CONNECTION_OK { isBroken = true }
             throw error
         } catch {
             isBroken = true
-            throw error
+            throw gate.abortError ?? error
         }
     }
 
-    func withCStrings<R>(_ values: [String?], _ body: ([UnsafePointer<CChar>?]) throws -> R) rethrows -> R {
-        let pointers: [UnsafeMutablePointer<CChar>?] = values.map { $0.map { strdup($0)! } }
-        defer { pointers.forEach { free($0) } }
-        return try body(pointers.map { $0.map { UnsafePointer($0) } })
+    /// Waits until the socket is ready, on the caller's event loop when it runs on one
+    /// (no thread hop), else on the reactor thread. A concurrent `close()` ends the wait.
+    func waitReady(for interest: Interest) async throws {
+        let fd = PQsocket(handle)
+        let set = LoopReadiness.current() ?? reactor.set
+        try gate.beginWait(on: set, fd: fd)
+        defer { gate.endWait() }
+        try await set.wait(fd: fd, for: interest, deadline: nil, abort: { gate.abortError })
+    }
+
+    /// Passes the parameters' text forms to libpq as C strings (NULL stays nil), encoded
+    /// into one buffer the connection reuses: no allocation per statement in the common case.
+    func withParameters<R>(
+        _ parameters: [any PostgresEncodable], _ body: (Int32, UnsafePointer<UnsafePointer<CChar>?>?) throws -> R
+    ) throws -> R {
+        if parameters.isEmpty { return try body(0, nil) }
+        parameterBytes.removeAll(keepingCapacity: true)
+        return try withUnsafeTemporaryAllocation(of: Int.self, capacity: parameters.count) { offsets in
+            for (index, parameter) in parameters.enumerated() {
+                guard var text = try parameter.postgresText() else {
+                    offsets[index] = -1
+                    continue
+                }
+                offsets[index] = parameterBytes.count
+                text.withUTF8 { parameterBytes.append(contentsOf: $0) }
+                parameterBytes.append(0)
+            }
+            return try parameterBytes.withUnsafeBytes { storage in
+                let base = storage.baseAddress!.assumingMemoryBound(to: CChar.self)
+                return try withUnsafeTemporaryAllocation(of: UnsafePointer<CChar>?.self, capacity: parameters.count) {
+                    pointers in
+                    for index in 0..<parameters.count {
+                        pointers[index] = offsets[index] < 0 ? nil : base + offsets[index]
+                    }
+                    return try body(Int32(parameters.count), UnsafePointer(pointers.baseAddress))
+                }
+            }
+        }
     }
 
     /// Calls a PQsend* function and flushes its output without blocking.
@@ -244,7 +291,7 @@ public final class PostgresConnection: @unchecked Sendable {
             let result = PQflush(handle)
             if result == 0 { return }
             if result < 0 { throw lostOrProtocolError() }
-            try await reactor.wait(fd: PQsocket(handle), for: .readWrite)
+            try await waitReady(for: .readWrite)
             if PQconsumeInput(handle) == 0 { throw lostOrProtocolError() }
         }
     }
@@ -262,7 +309,7 @@ public final class PostgresConnection: @unchecked Sendable {
     func nextResult() async throws -> OpaquePointer? {
         try await flush()
         while PQisBusy(handle) == 1 {
-            try await reactor.wait(fd: PQsocket(handle), for: .read)
+            try await waitReady(for: .read)
             if PQconsumeInput(handle) == 0 { throw lostOrProtocolError() }
         }
         return PQgetResult(handle)
@@ -307,45 +354,5 @@ public final class PostgresConnection: @unchecked Sendable {
         return PostgresError(
             code, message: message, sqlState: sqlState, detail: field("D"), hint: field("H"),
             position: field("P").flatMap { Int($0) }, constraint: field("n"))
-    }
-}
-
-/// Sends `PQcancel` for the statement identified by a ticket, and only while that
-/// statement is still in flight, so a late cancel cannot hit the next statement.
-final class Canceller: @unchecked Sendable {
-    private struct State: @unchecked Sendable {
-        var pointer: OpaquePointer?
-        var ticket: UInt64 = 0
-        var active = false
-    }
-    private let state: Mutex<State>
-
-    init(_ pointer: OpaquePointer?) { state = Mutex(State(pointer: pointer)) }
-
-    func begin() -> UInt64 {
-        state.withLock {
-            $0.ticket += 1
-            $0.active = true
-            return $0.ticket
-        }
-    }
-
-    func end(_ ticket: UInt64) {
-        state.withLock { if $0.ticket == ticket { $0.active = false } }
-    }
-
-    func cancel(_ ticket: UInt64) {
-        state.withLock {
-            guard $0.active, $0.ticket == ticket, let pointer = $0.pointer else { return }
-            var buffer = [CChar](repeating: 0, count: 256)
-            _ = PQcancel(pointer, &buffer, 256)
-        }
-    }
-
-    func invalidate() {
-        state.withLock {
-            if let pointer = $0.pointer { PQfreeCancel(pointer) }
-            $0.pointer = nil
-        }
     }
 }

@@ -52,6 +52,27 @@ public final class PostgresCopyWriter {
         if buffer.count >= chunkSize { try await flush() }
     }
 
+    /// Appends one row encoded field by field (the fast path: see `PostgresCopyRow`).
+    /// If `encode` throws, nothing of the row is kept.
+    public func writeRow(_ encode: (inout PostgresCopyRow) throws -> Void) async throws {
+        let rowStart = buffer.count
+        var row = PostgresCopyRow(buffer: buffer)
+        buffer = []  // the row owns the storage while it appends (no copy)
+        var failure: (any Error)?
+        do {
+            try encode(&row)
+            row.buffer.append(10)
+        } catch {
+            row.buffer.removeSubrange(rowStart...)
+            failure = error
+        }
+        buffer = row.buffer
+        row.buffer = []
+        if let failure { throw failure }
+        rowsWritten += 1
+        if buffer.count >= chunkSize { try await flush() }
+    }
+
     /// Appends one row of Swift values.
     public func write(_ values: [any PostgresEncodable]) async throws {
         for (index, value) in values.enumerated() {
@@ -93,7 +114,7 @@ extension PostgresConnection {
                 ?? PQputCopyEnd(self.handle, nil)
             if ended == -1 { throw self.lostOrProtocolError() }
             while ended == 0 {  // would block: wait for room, then retry
-                try await self.reactor.wait(fd: PQsocket(self.handle), for: .write)
+                try await self.waitReady(for: .write)
                 if PQputCopyEnd(self.handle, producerError == nil ? nil : "aborted by client") != 0 { break }
             }
             let result: PostgresRows
@@ -127,7 +148,7 @@ extension PostgresConnection {
                 _ = try await collect()
                 throw lostOrProtocolError()
             }
-            try await reactor.wait(fd: PQsocket(handle), for: .write)
+            try await waitReady(for: .write)
         }
         try await flush()
     }

@@ -73,8 +73,8 @@ public final class PostgresDatabase: Sendable {
     /// Stops the monitor and closes the pools.
     public func shutdown() async {
         monitorTask.withLock { $0?.cancel() }
-        await primary.shutdown()
-        await replica?.shutdown()
+        primary.shutdown()
+        replica?.shutdown()
         monitor.close()
     }
 
@@ -88,7 +88,7 @@ public final class PostgresDatabase: Sendable {
         do {
             return try await writeOnPrimary(clientID: clientID, session: session, body)
         } catch let error as PostgresError where error.isConnectionFatal {
-            await primary.drainIdle()  // a restart killed every pooled connection, not just this one
+            primary.drainIdle()  // a restart killed every pooled connection, not just this one
             throw error
         }
     }
@@ -152,25 +152,25 @@ public final class PostgresDatabase: Sendable {
             if let needed = session?.lastWriteLSN, (monitor.status.replayLSN ?? LogSequenceNumber(0)) < needed {
                 let rows = try await connection.query("SELECT pg_last_wal_replay_lsn()::text")
                 guard let replay = LogSequenceNumber(try rows[0].decode(String.self, at: 0)) else {
-                    await replica.release(connection)
+                    replica.release(connection)
                     return nil
                 }
                 monitor.recordReplay(replay)
                 if replay < needed {
-                    await replica.release(connection)
+                    replica.release(connection)
                     return nil
                 }
             }
             let value = try await connection.transaction(readOnly: true, clientID: clientID, body)
-            await replica.release(connection)
+            replica.release(connection)
             return Boxed(value: value)
         } catch let error as PostgresError where error.isConnectionFatal {
-            await replica.release(connection)
-            await replica.drainIdle()  // its siblings died with the same server
+            replica.release(connection)
+            replica.drainIdle()  // its siblings died with the same server
             monitor.markReplicaDown("replica failed during a read: \(error.message)")
             return nil
         } catch {
-            await replica.release(connection)
+            replica.release(connection)
             throw error
         }
     }

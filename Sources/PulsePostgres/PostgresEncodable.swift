@@ -47,7 +47,7 @@ extension Date: PostgresEncodable {
 }
 
 /// Shortest round-trip decimal text, with PostgreSQL's spellings of the specials.
-private func floatText<F: BinaryFloatingPoint & LosslessStringConvertible>(_ value: F) -> String {
+func floatText<F: BinaryFloatingPoint & LosslessStringConvertible>(_ value: F) -> String {
     if value.isNaN { return "NaN" }
     if value.isInfinite { return value < 0 ? "-Infinity" : "Infinity" }
     return value.description

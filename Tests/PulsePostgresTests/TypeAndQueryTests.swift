@@ -176,10 +176,10 @@ extension ClusterSuite {
             #expect(error.code == .poolTimeout && error.httpStatus == 503)
             #expect(ContinuousClock.now - started < .seconds(3))
         }
-        await db.primary.release(first)
+        db.primary.release(first)
         #expect(try await db.primary.acquire() === first)
-        await db.primary.release(first)
-        await db.primary.release(second)
+        db.primary.release(first)
+        db.primary.release(second)
     }
 
     @Test func cancellationCancelsTheServerQuery() async throws {
@@ -198,7 +198,7 @@ extension ClusterSuite {
         }
         #expect(ContinuousClock.now - started < .seconds(10))
         #expect(try await connection.query("SELECT 2")[0].decode(Int.self, at: 0) == 2)
-        await db.primary.release(connection)
+        db.primary.release(connection)
     }
 
     @Test func statementTimeout() async throws {

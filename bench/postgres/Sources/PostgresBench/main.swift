@@ -10,7 +10,9 @@ let arguments = CommandLine.arguments.dropFirst().compactMap { Int($0) }
 let seconds = arguments.count > 0 ? arguments[0] : 10
 let rowCount = arguments.count > 1 ? arguments[1] : 1_000_000
 let scale = arguments.count > 2 ? arguments[2] : 10
-let clients = 16
+let clients = Int(ProcessInfo.processInfo.environment["PULSE_BENCH_CLIENTS"] ?? "") ?? 16
+/// Database connections behind the HTTP endpoint (2 cores: a few per core, as PostgreSQL advises).
+let httpPool = Int(ProcessInfo.processInfo.environment["PULSE_BENCH_HTTP_POOL"] ?? "") ?? 16
 
 func log(_ line: String) {
     FileHandle.standardError.write(Data((line + "\n").utf8))
@@ -41,6 +43,28 @@ enum ProcessRunnerProbe {
     }
 }
 
+/// A cheap PRNG for picking account ids (pgbench has its own; no getrandom syscall per query).
+struct XorShift64: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed | 1 }
+    mutating func next() -> UInt64 {
+        state ^= state << 13
+        state ^= state >> 7
+        state ^= state << 17
+        return state
+    }
+}
+
+func secs(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
+
+/// User + system CPU seconds of this process (RUSAGE_SELF) or of its waited-for children.
+func cpuSeconds(_ who: __rusage_who) -> Double {
+    var usage = rusage()
+    getrusage(Int32(who.rawValue), &usage)
+    return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+        + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+}
+
 func number(_ text: String, after label: String) -> Double? {
     guard let range = text.range(of: label) else { return nil }
     let rest = text[range.upperBound...].drop { $0 == " " || $0 == "=" }
@@ -60,37 +84,62 @@ func run(_ cluster: EmbeddedCluster, seconds: Int, rowCount: Int, scale: Int) as
     // Warm both sides' caches the same way.
     _ = try await cluster.runTool("pgbench", ["-S", "-M", "prepared", "-c", String(clients), "-j", "2", "-T", "3", "pulse"])
     log("pgbench -S -M prepared -c \(clients) -j 2 -T \(seconds)")
+    let pgbenchCPUBefore = cpuSeconds(RUSAGE_CHILDREN)
     let pgbenchOutput = try await cluster.runTool(
         "pgbench", ["-S", "-M", "prepared", "-c", String(clients), "-j", "2", "-T", String(seconds), "pulse"])
+    let pgbenchCPU = cpuSeconds(RUSAGE_CHILDREN) - pgbenchCPUBefore
     let pgbenchTPS = number(pgbenchOutput, after: "tps") ?? 0
+    let pgbenchCount = number(pgbenchOutput, after: "number of transactions actually processed:") ?? 1
 
-    log("PulsePostgres SELECT, \(clients) clients, \(seconds) s")
+    // The real call path per query: pool checkout -> prepared query -> decode -> release,
+    // from tasks on 2 event loops (as HTTP handlers run; pgbench -j 2 uses 2 threads).
+    log("PulsePostgres SELECT, \(clients) clients on 2 event loops, \(seconds) s")
     var poolOptions = PostgresPoolOptions()
     poolOptions.maxConnections = clients
     let pool = try PostgresPool(conninfo: superuser, options: poolOptions)
-    let deadline = ContinuousClock.now + .seconds(seconds)
-    let started = ContinuousClock.now
-    let total = try await withThrowingTaskGroup(of: Int.self) { group in
-        for _ in 0..<clients {
-            group.addTask {
-                let connection = try await pool.acquire()
-                var count = 0
-                var generator = SystemRandomNumberGenerator()
-                while ContinuousClock.now < deadline {
-                    let aid = Int.random(in: 1...accounts, using: &generator)
-                    let rows = try await connection.query("SELECT abalance FROM pgbench_accounts WHERE aid = $1", [aid])
-                    _ = try rows[0].decode(Int.self, at: 0)
-                    count += 1
+    let loops = try EventLoopGroup(count: 2)
+    let sql = "SELECT abalance FROM pgbench_accounts WHERE aid = $1"
+    func selectLoad(seconds: Int, onLoops: Bool) async throws -> (perSecond: Double, count: Int, cpu: Double) {
+        let cpuBefore = cpuSeconds(RUSAGE_SELF)
+        let started = ContinuousClock.now
+        let deadline = started + .seconds(seconds)
+        let total = try await withThrowingTaskGroup(of: Int.self) { group in
+            for client in 0..<clients {
+                let body: @Sendable () async throws -> Int = {
+                    var count = 0
+                    var generator = XorShift64(seed: UInt64(client + 1) &* 0x9E37_79B9_7F4A_7C15)
+                    while ContinuousClock.now < deadline {
+                        let aid = Int.random(in: 1...accounts, using: &generator)
+                        let balance = try await pool.withConnection { connection in
+                            try await connection.query(sql, [aid])[0].decode(Int.self, at: 0)
+                        }
+                        count += balance == Int.min ? 0 : 1
+                    }
+                    return count
                 }
-                await pool.release(connection)
-                return count
+                if onLoops {
+                    group.addTask(executorPreference: loops.loops[client % loops.loops.count], operation: body)
+                } else {
+                    group.addTask(operation: body)
+                }
             }
+            return try await group.reduce(0, +)
         }
-        return try await group.reduce(0, +)
+        let elapsed = secs(ContinuousClock.now - started)
+        return (Double(total) / elapsed, total, cpuSeconds(RUSAGE_SELF) - cpuBefore)
     }
-    let elapsed = ContinuousClock.now - started
-    let ourTPS = Double(total) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
-    await pool.shutdown()
+    _ = try await selectLoad(seconds: 1, onLoops: true)  // open the pool's connections, prepare
+    let ours = try await selectLoad(seconds: seconds, onLoops: true)
+    log("PulsePostgres SELECT from the global concurrency pool (no loop), \(max(seconds / 2, 1)) s")
+    let unbound = try await selectLoad(seconds: max(seconds / 2, 1), onLoops: false)
+    pool.shutdown()
+    await loops.shutdown()
+
+
+    // --- 3. HTTP endpoint with one indexed query (before the bulk load fills the cache) ---
+    log("HTTP: wrk -c64 on /accounts/:aid and wrk -c2 on /health, \(seconds) s")
+    let http = try await runHTTPPhase(
+        conninfo: superuser, accounts: accounts, seconds: seconds, poolSize: httpPool, scratch: configuration.directory)
 
     // --- 2. bulk load ---
     let admin = try await PostgresConnection.connect(superuser)
@@ -155,17 +204,34 @@ func run(_ cluster: EmbeddedCluster, seconds: Int, rowCount: Int, scale: Int) as
     log("PulsePostgres COPY")
     let copyStart = ContinuousClock.now
     let copied = try await admin.copyFrom("COPY bench_work_items FROM STDIN") { writer in
-        for i in 0..<rowCount { try await writer.write(fields(i)) }
+        for row in rows {
+            try await writer.writeRow { out in
+                out.append(row.client)
+                try out.append(row.key)
+                try out.append(row.summary)
+                try out.append(row.status)
+                out.append(row.points)
+                try out.append(row.labels)
+                out.append(row.created)
+            }
+        }
     }
     let copyElapsed = ContinuousClock.now - copyStart
     admin.close()
 
-    func secs(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
     let psqlRate = Double(psqlCount) / secs(psqlElapsed)
     let ourRate = Double(copied) / secs(copyElapsed)
     print("PostgreSQL data layer benchmark (\(Date()))")
     print(String(format: "indexed SELECT, %d clients, %d s:  PulsePostgres %.0f q/s   pgbench -S -M prepared %.0f tps   ratio %.2f",
-                 clients, seconds, ourTPS, pgbenchTPS, ourTPS / max(pgbenchTPS, 1)))
+                 clients, seconds, ours.perSecond, pgbenchTPS, ours.perSecond / max(pgbenchTPS, 1)))
+    print(String(format: "  client CPU per query:  PulsePostgres %.1f us   pgbench %.1f us",
+                 ours.cpu / Double(max(ours.count, 1)) * 1e6, pgbenchCPU / max(pgbenchCount, 1) * 1e6))
+    print(String(format: "  same path from the global concurrency pool (no event loop, %d s): %.0f q/s, %.1f us CPU per query",
+                 max(seconds / 2, 1), unbound.perSecond, unbound.cpu / Double(max(unbound.count, 1)) * 1e6))
+    print(String(format: "HTTP GET /accounts/:aid (one indexed SELECT, pool of %d), wrk -t2 -c64 %d s: %.0f req/s, p99 ",
+                 httpPool, seconds, http.queryPerSecond) + http.queryP99)
+    print(String(format: "  /health during that load, wrk -t1 -c2: %.0f req/s, p99 ", http.healthPerSecond)
+          + http.healthP99 + " (target < 10 ms: " + (http.healthP99Milliseconds < 10 ? "met)" : "NOT met)"))
     print(String(format: "bulk load %d rows:  PulsePostgres COPY %.0f rows/s (%.2f s)   psql \\copy %.0f rows/s (%.2f s)   ratio %.2f",
                  rowCount, ourRate, secs(copyElapsed), psqlRate, secs(psqlElapsed), ourRate / max(psqlRate, 1)))
 }
