@@ -129,8 +129,8 @@ public struct AuthRoutes: Sendable {
             "token_endpoint_auth_methods_supported": .array(["client_secret_basic", "client_secret_post"].map(JSONBody.string)),
             "response_types_supported": .array([]),
             "subject_types_supported": .array([.string("public")]),
-            "id_token_signing_alg_values_supported": .array([.string("EdDSA")]),
-            "token_endpoint_auth_signing_alg_values_supported": .array([.string("EdDSA")]),
+            "id_token_signing_alg_values_supported": .array([.string("RS256"), .string("EdDSA")]),
+            "token_endpoint_auth_signing_alg_values_supported": .array([.string("RS256"), .string("EdDSA")]),
         ])
     }
 

@@ -47,7 +47,7 @@ public final class AuthService: Sendable {
     public static func start(configuration: AuthConfiguration, database: PostgresDatabase,
                              clock: any WallClock = SystemWallClock(), logger: Logger = Logger(label: "pulse.auth")) async throws -> AuthService {
         let keys = SigningKeyStore(database: database, storage: EncryptedKeyStorage(encryptionKey: configuration.keyEncryptionKey),
-                                   maximumTokenLifetime: configuration.accessTokenLifetime)
+                                   maximumTokenLifetime: configuration.accessTokenLifetime, algorithm: configuration.signingAlgorithm)
         let ring = try await keys.loadRing(now: clock.now())
         return try AuthService(configuration: configuration, database: database, clock: clock, keys: keys, ring: ring, logger: logger)
     }
