@@ -42,24 +42,30 @@ public final class AuthService: Sendable {
     /// CSRF tokens for cookie-authenticated writes, bound to the session id.
     public let csrf: CSRFTokens
     let logger: Logger
+    /// OIDC sign-in per client (discovery and validator caches, outbound HTTP).
+    let oidc: OIDCLogin
 
-    /// Loads (or creates) the signing keys and returns a ready service.
+    /// Loads (or creates) the signing keys and returns a ready service. `oidcHTTP` is how the
+    /// service talks to OIDC providers (URLSession until the Pulse HTTP client replaces it).
     public static func start(configuration: AuthConfiguration, database: PostgresDatabase,
-                             clock: any WallClock = SystemWallClock(), logger: Logger = Logger(label: "pulse.auth")) async throws -> AuthService {
+                             clock: any WallClock = SystemWallClock(), logger: Logger = Logger(label: "pulse.auth"),
+                             oidcHTTP: any OIDCHTTPClient = URLSessionOIDCHTTPClient()) async throws -> AuthService {
         let keys = SigningKeyStore(database: database, storage: EncryptedKeyStorage(encryptionKey: configuration.keyEncryptionKey),
                                    maximumTokenLifetime: configuration.accessTokenLifetime, algorithm: configuration.signingAlgorithm)
         let ring = try await keys.loadRing(now: clock.now())
-        return try AuthService(configuration: configuration, database: database, clock: clock, keys: keys, ring: ring, logger: logger)
+        return try AuthService(configuration: configuration, database: database, clock: clock, keys: keys, ring: ring, logger: logger,
+                               oidcHTTP: oidcHTTP)
     }
 
     private init(configuration: AuthConfiguration, database: PostgresDatabase, clock: any WallClock, keys: SigningKeyStore,
-                 ring: SigningKeyRing, logger: Logger) throws {
+                 ring: SigningKeyRing, logger: Logger, oidcHTTP: any OIDCHTTPClient) throws {
         self.configuration = configuration
         self.database = database
         self.clock = clock
         self.keys = keys
         self.logger = logger
         store = AuthStore(database: database)
+        oidc = OIDCLogin(http: oidcHTTP, store: OIDCStore(database: database, key: configuration.keyEncryptionKey), clock: clock)
         issuer = try AccessTokenIssuer(issuer: configuration.issuer, audience: [configuration.audience],
                                        lifetime: configuration.accessTokenLifetime)
         let initialKeys = ring.jwks(now: clock.now())
@@ -141,24 +147,32 @@ public final class AuthService: Sendable {
         if configuration.passwordHasher.needsRehash(user.passwordHash ?? "") {
             try await store.updatePasswordHash(clientID: clientID, userID: user.id, hash: configuration.passwordHasher.hash(password))
         }
-        let grants = try await store.grants(clientID: clientID, userID: user.id)
+        return try await openSession(clientID: clientID, userID: user.id, actor: email, origin: origin, withCookie: withCookie,
+                                     via: withCookie ? "login" : "password_grant", now: now)
+    }
+
+    /// Starts a sign-in session for a user already authenticated (password or OIDC): a
+    /// session row, a refresh-token family, `login_ok` audited, an access token, and the
+    /// cookie value when `withCookie`.
+    func openSession(clientID: Int, userID: Int, actor: String, origin: RequestOrigin, withCookie: Bool, via: String,
+                     now: Date) async throws -> IssuedTokens {
+        let grants = try await store.grants(clientID: clientID, userID: userID)
         let cookieSecret = withCookie ? SecureRandom.token() : nil
         let (refresh, session) = try await database.client(clientID).write { tx in
             let session = try await store.createSession(
-                tx, clientID: clientID, userID: user.id, cookieSecret: cookieSecret ?? SecureRandom.token(), address: origin.address,
+                tx, clientID: clientID, userID: userID, cookieSecret: cookieSecret ?? SecureRandom.token(), address: origin.address,
                 userAgent: origin.userAgent, expiresAt: now.addingTimeInterval(configuration.sessionLifetime), now: now)
             let sid = session.key.uuidString.lowercased()
-            var (secret, record) = configuration.refreshPolicy.issueFirst(clientID: String(clientID), subject: String(user.id),
+            var (secret, record) = configuration.refreshPolicy.issueFirst(clientID: String(clientID), subject: String(userID),
                                                                           sessionID: sid, now: now)
             record.familyID = UUID().uuidString
-            try await store.insertRefreshToken(tx, clientID: clientID, userID: user.id, sessionRowID: session.rowID, record: record, parentID: nil)
-            try await tx.query("UPDATE users SET last_login_at = $2 WHERE id = $1", user.id, now)
-            try await store.audit(tx, clientID: clientID, event: "login_ok", outcome: "success", userID: user.id, actor: email,
-                                  address: origin.address, userAgent: origin.userAgent,
-                                  details: ["sid": sid, "via": withCookie ? "login" : "password_grant"], at: now)
+            try await store.insertRefreshToken(tx, clientID: clientID, userID: userID, sessionRowID: session.rowID, record: record, parentID: nil)
+            try await tx.query("UPDATE users SET last_login_at = $2 WHERE id = $1", userID, now)
+            try await store.audit(tx, clientID: clientID, event: "login_ok", outcome: "success", userID: userID, actor: actor,
+                                  address: origin.address, userAgent: origin.userAgent, details: ["sid": sid, "via": via], at: now)
             return (secret.token, sid)
         }
-        let access = try sign(subject: String(user.id), clientID: clientID, grants: grants, sessionID: session, kind: .user)
+        let access = try sign(subject: String(userID), clientID: clientID, grants: grants, sessionID: session, kind: .user)
         return IssuedTokens(accessToken: access, expiresIn: Int(configuration.accessTokenLifetime), refreshToken: refresh,
                             sessionID: session, sessionCookie: cookieSecret.map { "\(clientID).\($0)" })
     }
