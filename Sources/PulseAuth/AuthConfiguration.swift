@@ -19,6 +19,9 @@ public struct AuthConfiguration: Sendable {
     /// PBKDF2 cost for user passwords (tests lower it; production is 600,000 iterations).
     public var passwordHasher: PasswordHasher = .production
     public var throttle = LoginThrottle()
+    /// Keep throttle counters in the database (`auth_throttle_counters`), shared by every auth
+    /// process; false keeps them in this process only (tests, single-process tools).
+    public var sharedThrottle = true
     /// Always mark the session cookie `Secure` (also set per request when the gateway says
     /// `X-Forwarded-Proto: https`).
     public var secureCookies = false

@@ -38,7 +38,7 @@ public final class AuthService: Sendable {
     let issuer: AccessTokenIssuer
     let ring: Mutex<SigningKeyRing>
     let jwksSource: InMemoryJWKSSource
-    let throttle: Mutex<LoginThrottle>
+    let throttle: ThrottleGate
     /// CSRF tokens for cookie-authenticated writes, bound to the session id.
     public let csrf: CSRFTokens
     let logger: Logger
@@ -71,7 +71,7 @@ public final class AuthService: Sendable {
         let initialKeys = ring.jwks(now: clock.now())
         jwksSource = InMemoryJWKSSource(initialKeys)
         self.ring = Mutex(ring)
-        throttle = Mutex(configuration.throttle)
+        throttle = ThrottleGate(configuration.throttle, database: configuration.sharedThrottle ? database : nil)
         csrf = try CSRFTokens(key: configuration.csrfKey
             ?? HMACSHA256.authenticationCode(for: Array("pulse.csrf-key.v1".utf8), key: configuration.keyEncryptionKey.bytes))
         verifier = TokenVerifier(
@@ -115,7 +115,7 @@ public final class AuthService: Sendable {
         let now = clock.now()
         let clientID = try await store.clientID(slug: clientSlug)
         let accountKey = LoginThrottle.accountKey(clientID: clientID.map(String.init) ?? "slug:\(clientSlug)", email: email)
-        let decision = throttle.withLock { $0.check(account: accountKey, address: origin.address, now: now) }
+        let decision = try await throttle.check(account: accountKey, address: origin.address, now: now)
         guard decision.allowed else {
             if let clientID {
                 try await store.audit(clientID: clientID, event: "login_throttled", outcome: "denied", actor: email,
@@ -133,7 +133,7 @@ public final class AuthService: Sendable {
             configuration.passwordHasher.verifyAgainstDummy(password)
         }
         guard verified, let user, let clientID else {
-            let after = throttle.withLock { $0.recordFailure(account: accountKey, address: origin.address, now: now) }
+            let after = try await throttle.recordFailure(account: accountKey, address: origin.address, now: now)
             if let clientID {
                 try await store.audit(clientID: clientID, event: "login_failed", outcome: "failure", userID: user?.id, actor: email,
                                       address: origin.address, userAgent: origin.userAgent,
@@ -143,7 +143,7 @@ public final class AuthService: Sendable {
             }
             throw OAuthError.invalidCredentials
         }
-        throttle.withLock { $0.recordSuccess(account: accountKey) }
+        try await throttle.recordSuccess(account: accountKey)
         if configuration.passwordHasher.needsRehash(user.passwordHash ?? "") {
             try await store.updatePasswordHash(clientID: clientID, userID: user.id, hash: configuration.passwordHasher.hash(password))
         }

@@ -27,6 +27,7 @@ public enum AuthServiceComposition {
         let service = try await AuthService.start(configuration: configuration, database: database, logger: logger)
         _ = try await RevocationSubscriber.start(conninfo: database.primary.conninfo, verifier: service.verifier, database: database,
                                                  accessTokenLifetime: configuration.accessTokenLifetime, logger: logger)
+        _ = try await KeyRingSubscriber.start(conninfo: database.primary.conninfo, service: service, logger: logger)
         install(service, into: &definition, logger: logger)
     }
 

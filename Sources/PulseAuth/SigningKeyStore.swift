@@ -60,6 +60,8 @@ struct SigningKeyStore: Sendable {
             try await tx.query(
                 "INSERT INTO signing_keys (kid, alg, public_key, private_key_encrypted, created_at) VALUES ($1, $2, $3, $4, $5)",
                 key.keyID, key.algorithm.rawValue, try Self.publicJWK(key), Data(sealed.utf8), now)
+            // Delivered at commit: every other auth process reloads its ring (KeyRingSubscriber).
+            try await tx.query("SELECT pg_notify($1, $2)", KeyRingChannel.name, key.keyID)
         }
         return key
     }
