@@ -133,6 +133,16 @@ struct OIDCLoginTests {
         let attacker = try await Self.startLogin(s)
         #expect(try await Self.callback(s, Round(browserCookie: attacker.browserCookie, callbackTarget: victim.callbackTarget)).status == 400)
         #expect(try await Self.failures(s) == ["state_mismatch", "state_replayed", "state_replayed", "state_mismatch"])
+
+        // Garbage never reaches a 500: no query, an oversized or unknown cookie, repeated parameters.
+        #expect(try await s.h.request("GET", "/auth/oidc/callback").status == 400)
+        let huge = String(repeating: "A", count: 4000)
+        #expect(try await s.h.request("GET", "/auth/oidc/callback?code=x&state=y", headers: [("Cookie", "pulse_oidc=\(huge)")]).status == 400)
+        #expect(try await s.h.request("GET", "/auth/oidc/callback?code=%00&state=%FF", headers: [("Cookie", "pulse_oidc=unknown")]).status == 400)
+        let doubled = try await Self.startLogin(s)
+        let repeated = Round(browserCookie: doubled.browserCookie, callbackTarget: doubled.callbackTarget + "&state=other")
+        #expect(try await Self.callback(s, repeated).status == 400)
+        #expect(try await Self.failures(s).last == "state_mismatch")
         await s.shutdown()
     }
 
