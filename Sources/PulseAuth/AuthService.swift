@@ -249,17 +249,21 @@ public final class AuthService: Sendable {
 
     /// Authenticates a service account; nil for any failure (unknown, disabled, wrong secret).
     func authenticateServiceAccount(key: String, secret: String) async throws -> StoredServiceAccount? {
-        let account = try await store.serviceAccount(key: key)
+        try await authenticateServiceAccountWithGrants(key: key, secret: secret)?.account
+    }
+
+    /// Authenticates and loads the account's grants in the same transaction.
+    func authenticateServiceAccountWithGrants(key: String, secret: String) async throws -> (account: StoredServiceAccount, grants: Grants)? {
+        let found = try await store.serviceAccountWithGrants(key: key)
         let presented = Self.hashServiceAccountSecret(secret)
-        guard let account, ConstantTime.equals(presented, account.secretHash), account.active,
-              try await store.clientIsActive(account.clientID) else { return nil }
-        return account
+        guard let found, ConstantTime.equals(presented, found.account.secretHash), found.account.active, found.clientActive else { return nil }
+        return (found.account, found.grants)
     }
 
     public func clientCredentials(key: String, secret: String, origin: RequestOrigin) async throws -> IssuedTokens {
         guard key.utf8.count <= 100, secret.utf8.count <= 256 else { throw OAuthError.invalidClient }
         let now = clock.now()
-        guard let account = try await authenticateServiceAccount(key: key, secret: secret) else {
+        guard let (account, grants) = try await authenticateServiceAccountWithGrants(key: key, secret: secret) else {
             if let known = try await store.serviceAccount(key: key) {
                 try await store.audit(clientID: known.clientID, event: "client_credentials_failed", outcome: "failure",
                                       serviceAccountID: known.id, actor: known.name, address: origin.address,
@@ -267,7 +271,6 @@ public final class AuthService: Sendable {
             }
             throw OAuthError.invalidClient
         }
-        let grants = try await store.grants(clientID: account.clientID, roleID: account.roleID)
         let access = try sign(subject: account.key, clientID: account.clientID, grants: grants, sessionID: nil, kind: .serviceAccount)
         try await database.client(account.clientID).write { tx in
             try await tx.query("UPDATE service_accounts SET last_used_at = $2 WHERE id = $1", account.id, now)

@@ -66,7 +66,8 @@ struct MultiProcessTests {
         let token = try #require(try await h.login(slug: client.slug, email: "rotate@example.com", password: "pw").string("access_token"))
         let kid = try #require(try JWT.parse(token).header.kid)
         let start = ContinuousClock.now
-        while ContinuousClock.now - start < .seconds(1), !second.jwks().keys.contains(where: { $0.kid == kid }) {
+        // The reload swaps the ring, publishes the JWKS, then refreshes the verifier: wait for the last.
+        while ContinuousClock.now - start < .seconds(1), (try? second.verifier.verifyWithCachedKeys(token)) == nil {
             try await Task.sleep(for: .milliseconds(10))
         }
         #expect(second.jwks().keys.contains { $0.kid == kid })
