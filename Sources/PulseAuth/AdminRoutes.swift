@@ -85,6 +85,7 @@ extension AuthRoutes {
             else { throw HTTPError(.notFound, detail: "no such service account") }
             return HTTPResponse(status: .noContent)
         }
+        registerOIDCAdmin { method, path, summary, permission, handler in admin(method, path, summary, permission: permission, handler) }
         routes.post("/auth/authorize", summary: "Does the caller hold permission P (optionally on resource R)?",
                     responses: [.init(200, #"{"allowed": bool}"#), .init(401, "Not signed in")]) { request in
             try await s.problems { request in

@@ -45,6 +45,7 @@ public struct AuthRoutes: Sendable {
             try await s.problems { try await s.user($0) }($0)
         }
         registerAdmin(on: &routes)
+        registerOIDC(on: &routes)
         routes.get("/.well-known/jwks.json", summary: "Public keys that verify access tokens.") { _ in
             var response = HTTPResponse.bytes(s.service.jwks().jsonBytes(), contentType: "application/json")
             response.headers.add(name: "Cache-Control", value: "public, max-age=60")
@@ -129,8 +130,8 @@ public struct AuthRoutes: Sendable {
             "token_endpoint_auth_methods_supported": .array(["client_secret_basic", "client_secret_post"].map(JSONBody.string)),
             "response_types_supported": .array([]),
             "subject_types_supported": .array([.string("public")]),
-            "id_token_signing_alg_values_supported": .array([.string("EdDSA")]),
-            "token_endpoint_auth_signing_alg_values_supported": .array([.string("EdDSA")]),
+            "id_token_signing_alg_values_supported": .array([.string("RS256"), .string("EdDSA")]),
+            "token_endpoint_auth_signing_alg_values_supported": .array([.string("RS256"), .string("EdDSA")]),
         ])
     }
 
@@ -149,13 +150,14 @@ public struct AuthRoutes: Sendable {
         return nil
     }
 
-    func sessionCookie(_ request: HTTPRequest) -> String? {
+    func sessionCookie(_ request: HTTPRequest) -> String? { cookie(AuthConfiguration.sessionCookieName, request) }
+
+    /// The value of cookie `name`, if the request carries it.
+    func cookie(_ name: String, _ request: HTTPRequest) -> String? {
         for header in request.headers.values(for: "Cookie") {
             for part in header.split(separator: ";") {
                 let pair = part.trimmingCharacters(in: .whitespaces)
-                if pair.hasPrefix(AuthConfiguration.sessionCookieName + "=") {
-                    return String(pair.dropFirst(AuthConfiguration.sessionCookieName.count + 1))
-                }
+                if pair.hasPrefix(name + "=") { return String(pair.dropFirst(name.count + 1)) }
             }
         }
         return nil

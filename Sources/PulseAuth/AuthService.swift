@@ -38,34 +38,40 @@ public final class AuthService: Sendable {
     let issuer: AccessTokenIssuer
     let ring: Mutex<SigningKeyRing>
     let jwksSource: InMemoryJWKSSource
-    let throttle: Mutex<LoginThrottle>
+    let throttle: ThrottleGate
     /// CSRF tokens for cookie-authenticated writes, bound to the session id.
     public let csrf: CSRFTokens
     let logger: Logger
+    /// OIDC sign-in per client (discovery and validator caches, outbound HTTP).
+    let oidc: OIDCLogin
 
-    /// Loads (or creates) the signing keys and returns a ready service.
+    /// Loads (or creates) the signing keys and returns a ready service. `oidcHTTP` is how the
+    /// service talks to OIDC providers (URLSession until the Pulse HTTP client replaces it).
     public static func start(configuration: AuthConfiguration, database: PostgresDatabase,
-                             clock: any WallClock = SystemWallClock(), logger: Logger = Logger(label: "pulse.auth")) async throws -> AuthService {
+                             clock: any WallClock = SystemWallClock(), logger: Logger = Logger(label: "pulse.auth"),
+                             oidcHTTP: any OIDCHTTPClient = URLSessionOIDCHTTPClient()) async throws -> AuthService {
         let keys = SigningKeyStore(database: database, storage: EncryptedKeyStorage(encryptionKey: configuration.keyEncryptionKey),
-                                   maximumTokenLifetime: configuration.accessTokenLifetime)
+                                   maximumTokenLifetime: configuration.accessTokenLifetime, algorithm: configuration.signingAlgorithm)
         let ring = try await keys.loadRing(now: clock.now())
-        return try AuthService(configuration: configuration, database: database, clock: clock, keys: keys, ring: ring, logger: logger)
+        return try AuthService(configuration: configuration, database: database, clock: clock, keys: keys, ring: ring, logger: logger,
+                               oidcHTTP: oidcHTTP)
     }
 
     private init(configuration: AuthConfiguration, database: PostgresDatabase, clock: any WallClock, keys: SigningKeyStore,
-                 ring: SigningKeyRing, logger: Logger) throws {
+                 ring: SigningKeyRing, logger: Logger, oidcHTTP: any OIDCHTTPClient) throws {
         self.configuration = configuration
         self.database = database
         self.clock = clock
         self.keys = keys
         self.logger = logger
         store = AuthStore(database: database)
+        oidc = OIDCLogin(http: oidcHTTP, store: OIDCStore(database: database, key: configuration.keyEncryptionKey), clock: clock)
         issuer = try AccessTokenIssuer(issuer: configuration.issuer, audience: [configuration.audience],
                                        lifetime: configuration.accessTokenLifetime)
         let initialKeys = ring.jwks(now: clock.now())
         jwksSource = InMemoryJWKSSource(initialKeys)
         self.ring = Mutex(ring)
-        throttle = Mutex(configuration.throttle)
+        throttle = ThrottleGate(configuration.throttle, database: configuration.sharedThrottle ? database : nil)
         csrf = try CSRFTokens(key: configuration.csrfKey
             ?? HMACSHA256.authenticationCode(for: Array("pulse.csrf-key.v1".utf8), key: configuration.keyEncryptionKey.bytes))
         verifier = TokenVerifier(
@@ -109,7 +115,7 @@ public final class AuthService: Sendable {
         let now = clock.now()
         let clientID = try await store.clientID(slug: clientSlug)
         let accountKey = LoginThrottle.accountKey(clientID: clientID.map(String.init) ?? "slug:\(clientSlug)", email: email)
-        let decision = throttle.withLock { $0.check(account: accountKey, address: origin.address, now: now) }
+        let decision = try await throttle.check(account: accountKey, address: origin.address, now: now)
         guard decision.allowed else {
             if let clientID {
                 try await store.audit(clientID: clientID, event: "login_throttled", outcome: "denied", actor: email,
@@ -127,7 +133,7 @@ public final class AuthService: Sendable {
             configuration.passwordHasher.verifyAgainstDummy(password)
         }
         guard verified, let user, let clientID else {
-            let after = throttle.withLock { $0.recordFailure(account: accountKey, address: origin.address, now: now) }
+            let after = try await throttle.recordFailure(account: accountKey, address: origin.address, now: now)
             if let clientID {
                 try await store.audit(clientID: clientID, event: "login_failed", outcome: "failure", userID: user?.id, actor: email,
                                       address: origin.address, userAgent: origin.userAgent,
@@ -137,28 +143,36 @@ public final class AuthService: Sendable {
             }
             throw OAuthError.invalidCredentials
         }
-        throttle.withLock { $0.recordSuccess(account: accountKey) }
+        try await throttle.recordSuccess(account: accountKey)
         if configuration.passwordHasher.needsRehash(user.passwordHash ?? "") {
             try await store.updatePasswordHash(clientID: clientID, userID: user.id, hash: configuration.passwordHasher.hash(password))
         }
-        let grants = try await store.grants(clientID: clientID, userID: user.id)
+        return try await openSession(clientID: clientID, userID: user.id, actor: email, origin: origin, withCookie: withCookie,
+                                     via: withCookie ? "login" : "password_grant", now: now)
+    }
+
+    /// Starts a sign-in session for a user already authenticated (password or OIDC): a
+    /// session row, a refresh-token family, `login_ok` audited, an access token, and the
+    /// cookie value when `withCookie`.
+    func openSession(clientID: Int, userID: Int, actor: String, origin: RequestOrigin, withCookie: Bool, via: String,
+                     now: Date) async throws -> IssuedTokens {
+        let grants = try await store.grants(clientID: clientID, userID: userID)
         let cookieSecret = withCookie ? SecureRandom.token() : nil
         let (refresh, session) = try await database.client(clientID).write { tx in
             let session = try await store.createSession(
-                tx, clientID: clientID, userID: user.id, cookieSecret: cookieSecret ?? SecureRandom.token(), address: origin.address,
+                tx, clientID: clientID, userID: userID, cookieSecret: cookieSecret ?? SecureRandom.token(), address: origin.address,
                 userAgent: origin.userAgent, expiresAt: now.addingTimeInterval(configuration.sessionLifetime), now: now)
             let sid = session.key.uuidString.lowercased()
-            var (secret, record) = configuration.refreshPolicy.issueFirst(clientID: String(clientID), subject: String(user.id),
+            var (secret, record) = configuration.refreshPolicy.issueFirst(clientID: String(clientID), subject: String(userID),
                                                                           sessionID: sid, now: now)
             record.familyID = UUID().uuidString
-            try await store.insertRefreshToken(tx, clientID: clientID, userID: user.id, sessionRowID: session.rowID, record: record, parentID: nil)
-            try await tx.query("UPDATE users SET last_login_at = $2 WHERE id = $1", user.id, now)
-            try await store.audit(tx, clientID: clientID, event: "login_ok", outcome: "success", userID: user.id, actor: email,
-                                  address: origin.address, userAgent: origin.userAgent,
-                                  details: ["sid": sid, "via": withCookie ? "login" : "password_grant"], at: now)
+            try await store.insertRefreshToken(tx, clientID: clientID, userID: userID, sessionRowID: session.rowID, record: record, parentID: nil)
+            try await tx.query("UPDATE users SET last_login_at = $2 WHERE id = $1", userID, now)
+            try await store.audit(tx, clientID: clientID, event: "login_ok", outcome: "success", userID: userID, actor: actor,
+                                  address: origin.address, userAgent: origin.userAgent, details: ["sid": sid, "via": via], at: now)
             return (secret.token, sid)
         }
-        let access = try sign(subject: String(user.id), clientID: clientID, grants: grants, sessionID: session, kind: .user)
+        let access = try sign(subject: String(userID), clientID: clientID, grants: grants, sessionID: session, kind: .user)
         return IssuedTokens(accessToken: access, expiresIn: Int(configuration.accessTokenLifetime), refreshToken: refresh,
                             sessionID: session, sessionCookie: cookieSecret.map { "\(clientID).\($0)" })
     }
@@ -235,17 +249,21 @@ public final class AuthService: Sendable {
 
     /// Authenticates a service account; nil for any failure (unknown, disabled, wrong secret).
     func authenticateServiceAccount(key: String, secret: String) async throws -> StoredServiceAccount? {
-        let account = try await store.serviceAccount(key: key)
+        try await authenticateServiceAccountWithGrants(key: key, secret: secret)?.account
+    }
+
+    /// Authenticates and loads the account's grants in the same transaction.
+    func authenticateServiceAccountWithGrants(key: String, secret: String) async throws -> (account: StoredServiceAccount, grants: Grants)? {
+        let found = try await store.serviceAccountWithGrants(key: key)
         let presented = Self.hashServiceAccountSecret(secret)
-        guard let account, ConstantTime.equals(presented, account.secretHash), account.active,
-              try await store.clientIsActive(account.clientID) else { return nil }
-        return account
+        guard let found, ConstantTime.equals(presented, found.account.secretHash), found.account.active, found.clientActive else { return nil }
+        return (found.account, found.grants)
     }
 
     public func clientCredentials(key: String, secret: String, origin: RequestOrigin) async throws -> IssuedTokens {
         guard key.utf8.count <= 100, secret.utf8.count <= 256 else { throw OAuthError.invalidClient }
         let now = clock.now()
-        guard let account = try await authenticateServiceAccount(key: key, secret: secret) else {
+        guard let (account, grants) = try await authenticateServiceAccountWithGrants(key: key, secret: secret) else {
             if let known = try await store.serviceAccount(key: key) {
                 try await store.audit(clientID: known.clientID, event: "client_credentials_failed", outcome: "failure",
                                       serviceAccountID: known.id, actor: known.name, address: origin.address,
@@ -253,7 +271,6 @@ public final class AuthService: Sendable {
             }
             throw OAuthError.invalidClient
         }
-        let grants = try await store.grants(clientID: account.clientID, roleID: account.roleID)
         let access = try sign(subject: account.key, clientID: account.clientID, grants: grants, sessionID: nil, kind: .serviceAccount)
         try await database.client(account.clientID).write { tx in
             try await tx.query("UPDATE service_accounts SET last_used_at = $2 WHERE id = $1", account.id, now)

@@ -18,10 +18,16 @@ public enum AuthServiceComposition {
             logger.warning("No DATABASE_URL: auth endpoints are not served")
             return
         }
-        let configuration = try AuthConfiguration.fromEnvironment(environment, defaultIssuer: "http://\(c.host):\(c.port)")
+        // The catalogue's auth.* keys, loaded as ServiceMain loads the rest (same --config files).
+        // (ServiceMain has already refused bad arguments or files, so failures here cannot happen.)
+        let snapshot = (try? ServiceMain.Options.parse(Array(CommandLine.arguments.dropFirst())))
+            .flatMap { try? ServiceMain.configuration(.auth, options: $0, environment: environment).1 }
+        let configuration = try AuthConfiguration.fromEnvironment(environment, snapshot: snapshot,
+                                                                  defaultIssuer: "http://\(c.host):\(c.port)")
         let service = try await AuthService.start(configuration: configuration, database: database, logger: logger)
         _ = try await RevocationSubscriber.start(conninfo: database.primary.conninfo, verifier: service.verifier, database: database,
                                                  accessTokenLifetime: configuration.accessTokenLifetime, logger: logger)
+        _ = try await KeyRingSubscriber.start(conninfo: database.primary.conninfo, service: service, logger: logger)
         install(service, into: &definition, logger: logger)
     }
 

@@ -135,17 +135,11 @@ struct AuthStore: Sendable {
         }
     }
 
-    func grants(clientID: Int, roleID: Int?) async throws -> Grants {
-        guard let roleID else { return Grants() }
-        return try await database.client(clientID).read { tx in
-            Self.grants(try await tx.query(
-                """
-                SELECT r.name, rp.permission, rp.resource FROM roles r
-                LEFT JOIN role_permissions rp ON rp.client_id = r.client_id AND rp.role_id = r.id
-                WHERE r.id = $1
-                """, roleID))
-        }
-    }
+    static let roleGrantsSQL = """
+        SELECT r.name, rp.permission, rp.resource FROM roles r
+        LEFT JOIN role_permissions rp ON rp.client_id = r.client_id AND rp.role_id = r.id
+        WHERE r.id = $1
+        """
 
     private static func grants(_ rows: PostgresRows) -> Grants {
         var roles = Set<String>(), permissions = Set<String>()
@@ -162,20 +156,35 @@ struct AuthStore: Sendable {
     // MARK: Service accounts
 
     func serviceAccount(key: String) async throws -> StoredServiceAccount? {
+        try await serviceAccountWithGrants(key: key)?.account
+    }
+
+    /// A service account, whether its client is active, and its role's grants, in one
+    /// tenant-scoped transaction (the client_credentials hot path: two round trips to the
+    /// database before the audit write instead of four).
+    func serviceAccountWithGrants(key: String) async throws -> (account: StoredServiceAccount, clientActive: Bool, grants: Grants)? {
         guard key.utf8.count <= 100, !key.contains("\0") else { return nil }
         let clientID = try await database.read { tx in
             try await tx.query("SELECT pulse_client_id_for_service_account($1)", key).first?.decode(Int?.self, at: 0)
         }
         guard let clientID else { return nil }
         return try await database.client(clientID).read { tx in
-            try await tx.query(
-                "SELECT id, client_id, account_key, name, secret_hash, active, role_id FROM service_accounts WHERE account_key = $1", key
-            ).first.map { row in
-                StoredServiceAccount(id: try row.decode(Int.self, "id"), clientID: try row.decode(Int.self, "client_id"),
-                                     key: try row.decode(String.self, "account_key"), name: try row.decode(String.self, "name"),
-                                     secretHash: try row.decode(String.self, "secret_hash"), active: try row.decode(Bool.self, "active"),
-                                     roleID: try row.decode(Int?.self, "role_id"))
+            guard let row = try await tx.query(
+                """
+                SELECT sa.id, sa.client_id, sa.account_key, sa.name, sa.secret_hash, sa.active, sa.role_id, c.active AS client_active
+                FROM service_accounts sa JOIN clients c ON c.id = sa.client_id WHERE sa.account_key = $1
+                """, key
+            ).first else { return nil }
+            let account = StoredServiceAccount(
+                id: try row.decode(Int.self, "id"), clientID: try row.decode(Int.self, "client_id"),
+                key: try row.decode(String.self, "account_key"), name: try row.decode(String.self, "name"),
+                secretHash: try row.decode(String.self, "secret_hash"), active: try row.decode(Bool.self, "active"),
+                roleID: try row.decode(Int?.self, "role_id"))
+            var grants = Grants()
+            if let roleID = account.roleID {
+                grants = Self.grants(try await tx.query(Self.roleGrantsSQL, roleID))
             }
+            return (account, try row.decode(Bool.self, "client_active"), grants)
         }
     }
 

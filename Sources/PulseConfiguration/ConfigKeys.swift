@@ -47,8 +47,30 @@ public enum ConfigKeys {
         ]
     }
 
+    /// The auth service's own keys (issue 4). Each is also read from its older `AUTH_*`
+    /// environment variable, which wins when set (as `DATABASE_URL` does).
+    static let authKeys: [ConfigKey] = [
+        ConfigKey("auth.key_encryption_key", .string, default: .string(""),
+                  "Secret. AES-256-GCM key sealing signing keys and OIDC client secrets at rest: 64 hex digits or 43 base64url characters; required. `AUTH_KEY_ENCRYPTION_KEY` overrides it."),
+        ConfigKey("auth.issuer", .string, default: .string(""),
+                  "`iss` of access tokens and base of the discovery URLs; empty means `http://<auth.host>:<auth.port>`. `AUTH_ISSUER` overrides it."),
+        ConfigKey("auth.audience", .string, default: .string("pulse"),
+                  "`aud` of access tokens (every Pulse service accepts it). `AUTH_AUDIENCE` overrides it."),
+        ConfigKey("auth.access_token_lifetime", .integer(1...3600), default: .integer(900),
+                  "Access-token lifetime in seconds. `AUTH_ACCESS_TOKEN_LIFETIME` overrides it."),
+        ConfigKey("auth.cookie_secure", .bool, default: .bool(false),
+                  "Always mark the session cookie `Secure` (it is also set per request behind TLS). `AUTH_COOKIE_SECURE` overrides it."),
+        ConfigKey("auth.csrf_key", .string, default: .string(""),
+                  "Secret. 32-byte key of the CSRF tokens, shared by every service behind the gateway; empty derives one from the key-encryption key. `AUTH_CSRF_KEY` overrides it."),
+        ConfigKey("auth.signing_algorithm", .choice(["RS256", "EdDSA"]), default: .string("RS256"),
+                  "Algorithm of new access-token signing keys; changing it rotates at the next start (old keys verify until their tokens expire). `AUTH_SIGNING_ALGORITHM` overrides it."),
+    ]
+
+    /// Keys whose values are secrets: tools that print configuration must not show them.
+    public static let secretKeys: Set<String> = ["auth.key_encryption_key", "auth.csrf_key"]
+
     /// All keys, shared ones first, then per service.
-    public static let all: [ConfigKey] = shared + ServiceName.allCases.flatMap(serviceKeys)
+    public static let all: [ConfigKey] = shared + ServiceName.allCases.flatMap(serviceKeys) + authKeys
 
     /// Keys by dotted name.
     public static let byName: [String: ConfigKey] = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })

@@ -26,13 +26,21 @@ final class AuthHarness: Sendable {
     static func configuration() throws -> AuthConfiguration {
         var configuration = AuthConfiguration(issuer: "http://auth.test", keyEncryptionKey: try AESGCMKey(configured: encryptionKey))
         configuration.passwordHasher = cheapHasher
+        // Parallel tests all come from 127.0.0.1: each harness throttles in its own memory
+        // (the shared, database-backed throttle has its own test with distinct addresses).
+        configuration.sharedThrottle = false
         return configuration
     }
 
     init(configuration: AuthConfiguration? = nil) async throws {
         cluster = try await PostgresTestCluster.shared.start()
-        database = try PostgresDatabase(configuration: PostgresConfiguration(primary: cluster.connection.primaryURL))
-        owner = try PostgresDatabase(configuration: PostgresConfiguration(primary: cluster.connection.ownerURL))
+        // Small pools: many harnesses run in parallel against one cluster (max_connections 100).
+        var app = PostgresConfiguration(primary: cluster.connection.primaryURL)
+        app.primaryPool.maxConnections = 4
+        var ownerConfiguration = PostgresConfiguration(primary: cluster.connection.ownerURL)
+        ownerConfiguration.primaryPool.maxConnections = 1
+        database = try PostgresDatabase(configuration: app)
+        owner = try PostgresDatabase(configuration: ownerConfiguration)
         let clock = ManualWallClock(Date())
         self.clock = clock
         service = try await AuthService.start(configuration: try configuration ?? Self.configuration(), database: database, clock: clock)

@@ -41,6 +41,7 @@ struct ExecutableTests {
 
         // Without the key-encryption key the service refuses to start.
         let refused = try Self.launch(port: port, environment: base)
+        defer { if refused.isRunning { kill(refused.processIdentifier, SIGKILL) } }
         #expect(await Self.waitForExit(refused, seconds: 20) == 1)
 
         let process = try Self.launch(port: port, environment: base.merging(["AUTH_KEY_ENCRYPTION_KEY": AuthHarness.encryptionKey,

@@ -150,7 +150,7 @@ struct ServiceAccountAndTenantTests {
         let jwks = try await h.request("GET", "/.well-known/jwks.json")
         #expect(jwks.status == 200)
         let keys = try #require(jwks.json["keys"] as? [[String: Any]])
-        #expect(!keys.isEmpty && keys.allSatisfy { $0["kid"] is String && $0["d"] == nil && $0["alg"] as? String == "EdDSA" })
+        #expect(!keys.isEmpty && keys.allSatisfy { $0["kid"] is String && $0["d"] == nil && ["RS256", "EdDSA"].contains($0["alg"] as? String) })
         let discovery = try await h.request("GET", "/.well-known/openid-configuration")
         #expect(discovery.string("issuer") == "http://auth.test" && discovery.string("jwks_uri") == "http://auth.test/.well-known/jwks.json")
         let openAPI = try await h.request("GET", "/openapi.json")
@@ -176,6 +176,19 @@ struct ServiceAccountAndTenantTests {
         #expect(try await h.service.verifier.verify(before).clientID == String(client.id))
         #expect(try await h.service.verifier.verify(after).clientID == String(client.id))
         #expect(before.split(separator: ".")[0] != after.split(separator: ".")[0])
+        #expect(try JWT.parse(after).header.alg == "RS256")
+
+        // Switching auth.signing_algorithm is a rotation at start: an EdDSA token of the old
+        // configuration still verifies in a service started with RS256.
+        var edConfiguration = try AuthHarness.configuration()
+        edConfiguration.signingAlgorithm = .edDSA
+        let edService = try await AuthService.start(configuration: edConfiguration, database: h.database)
+        let edToken = try await edService.signIn(clientSlug: client.slug, email: "k@example.com", password: "pw",
+                                                 origin: RequestOrigin(address: "127.0.0.1"), withCookie: false).accessToken
+        #expect(try JWT.parse(edToken).header.alg == "EdDSA")
+        let rsService = try await AuthService.start(configuration: try AuthHarness.configuration(), database: h.database)
+        #expect(try await rsService.verifier.verify(edToken).clientID == String(client.id))
+        #expect(Set(rsService.jwks().keys.compactMap(\.alg)) == ["RS256", "EdDSA"])
 
         // Stored password hashes carry their algorithm and parameters.
         let hash = try await h.database.client(client.id).read { tx in

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import PulseSecurity
 
@@ -16,6 +17,29 @@ import Testing
         #expect(try Base64URL.decode("-_-_AD4") == bytes)
         let random = SecureRandom.bytes(1000)
         #expect(try Base64URL.decode(Base64URL.encode(random)) == random)
+    }
+
+    /// Every length (all tail shapes), compared with Foundation's decoder; every foreign
+    /// character in every position of a group and non-zero tail bits are refused.
+    @Test func everyLengthAndPositionAgainstFoundation() throws {
+        for length in 0..<70 {
+            let bytes = SecureRandom.bytes(length)
+            let encoded = Base64URL.encode(bytes)
+            #expect(try Base64URL.decode(encoded) == bytes)
+            var standard = encoded.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+            standard += String(repeating: "=", count: (4 - standard.count % 4) % 4)
+            #expect(Data(base64Encoded: standard).map(Array.init) == bytes)
+            for position in [0, encoded.count / 2, encoded.count - 1] where !encoded.isEmpty {
+                var chars = Array(encoded.utf8)
+                chars[position] = UInt8(ascii: "*")
+                expectError(.invalidInput) { _ = try Base64URL.decode(String(decoding: chars, as: UTF8.self)) }
+            }
+            if encoded.count % 4 != 0 {  // a tail: the last character's unused bits must be zero
+                var chars = Array(encoded.utf8)
+                chars[chars.count - 1] = UInt8(ascii: "_")  // 63: all low bits set
+                expectError(.invalidInput) { _ = try Base64URL.decode(String(decoding: chars, as: UTF8.self)) }
+            }
+        }
     }
 
     @Test(arguments: ["Zg==", "Zm9v\n", "Zm+v", "Zm/v", "Z", "Zh", "Zm9=", "Zm 9v", "é"])

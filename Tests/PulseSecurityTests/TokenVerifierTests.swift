@@ -252,7 +252,7 @@ final class ManualFlag: @unchecked Sendable {
         }
         expectError(.invalidInput) {
             _ = try issuer.issue(subject: "sa", clientID: "c", roles: [], permissions: [], sessionID: "s", kind: .serviceAccount,
-                key: Ed25519SigningKey.generate(), now: epoch)
+                key: SigningKey(Ed25519SigningKey.generate()), now: epoch)
         }
     }
 }

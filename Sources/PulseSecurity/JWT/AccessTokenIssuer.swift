@@ -21,7 +21,7 @@ public struct AccessTokenIssuer: Sendable {
 
     /// A token for a user session or (with `sessionID` nil and `kind` serviceAccount) an integrator.
     public func issue(subject: String, clientID: String, roles: [String], permissions: [String], sessionID: String?,
-        kind: Identity.Kind = .user, key: Ed25519SigningKey, now: Date) throws(SecurityError) -> (token: String, claims: JWTClaims) {
+        kind: Identity.Kind = .user, key: SigningKey, now: Date) throws(SecurityError) -> (token: String, claims: JWTClaims) {
         guard !subject.isEmpty, !clientID.isEmpty else { throw SecurityError(.invalidInput, "subject and client id are required") }
         if kind == .serviceAccount, sessionID != nil {
             throw SecurityError(.invalidInput, "service-account tokens carry no session")

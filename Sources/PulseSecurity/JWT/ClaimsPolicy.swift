@@ -21,7 +21,7 @@ public struct ClaimsPolicy: Sendable {
     public static let maximumLeeway: TimeInterval = 300
 
     public init(issuer: String, audience: String, leeway: TimeInterval = 30,
-        allowedAlgorithms: Set<JWSAlgorithm> = [.edDSA], expectedType: String? = JWT.accessTokenType,
+        allowedAlgorithms: Set<JWSAlgorithm> = [.rs256, .edDSA], expectedType: String? = JWT.accessTokenType,
         maximumTokenBytes: Int = JWT.defaultMaximumBytes, requiredClaims: Set<RequiredClaim> = [.subject, .clientID])
         throws(SecurityError) {
         guard leeway >= 0, leeway <= Self.maximumLeeway else {

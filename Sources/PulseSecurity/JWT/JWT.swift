@@ -9,9 +9,14 @@ public enum JWT {
     /// trusted key is not accepted where an access token is expected.
     public static let accessTokenType = "at+jwt"
 
-    /// Signs `claims` with `key` (EdDSA), putting the key's `kid` in the header.
+    /// Signs `claims` with an Ed25519 key (EdDSA), putting the key's `kid` in the header.
     public static func sign(_ claims: JWTClaims, with key: Ed25519SigningKey, type: String = accessTokenType) throws(SecurityError) -> String {
-        let header = JWTHeader(alg: JWSAlgorithm.edDSA.rawValue, kid: key.keyID, typ: type)
+        try sign(claims, with: SigningKey(key), type: type)
+    }
+
+    /// Signs `claims` with `key` in the key's algorithm (RS256 or EdDSA), `kid` in the header.
+    public static func sign(_ claims: JWTClaims, with key: SigningKey, type: String = accessTokenType) throws(SecurityError) -> String {
+        let header = JWTHeader(alg: key.algorithm.rawValue, kid: key.keyID, typ: type)
         let signingInput = Base64URL.encode(header.jsonBytes()) + "." + Base64URL.encode(claims.jsonBytes())
         let signature = try key.sign(Array(signingInput.utf8))
         return signingInput + "." + Base64URL.encode(signature)

@@ -139,10 +139,17 @@ package struct StrictJSON {
     private mutating func string() throws(SecurityError) -> String {
         i += 1  // opening quote
         var out: [UInt8] = []
+        let start = i
         var plainStart = i
         while true {
             guard let c = peek else { throw Self.malformed }
             if c == UInt8(ascii: "\"") {
+                // No escape seen (the usual case): validate the slice itself, no copy.
+                if out.isEmpty, plainStart == start {
+                    guard let s = String(validating: bytes[plainStart..<i], as: UTF8.self) else { throw Self.malformed }
+                    i += 1
+                    return s
+                }
                 out.append(contentsOf: bytes[plainStart..<i])
                 i += 1
                 break

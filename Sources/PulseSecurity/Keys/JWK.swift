@@ -3,9 +3,10 @@ import Foundation
 /// The JWS algorithms PulseSecurity accepts. A key is pinned to exactly one of them; the
 /// token header's `alg` must equal the key's algorithm (never the other way round).
 public enum JWSAlgorithm: String, Sendable, Hashable, CaseIterable, Codable {
-    /// Ed25519 (RFC 8037). What Pulse's auth service signs with.
+    /// Ed25519 (RFC 8037). Selectable signing algorithm of Pulse's auth service.
     case edDSA = "EdDSA"
-    /// RSASSA-PKCS1-v1_5 with SHA-256; verify only (Okta and most OIDC providers).
+    /// RSASSA-PKCS1-v1_5 with SHA-256: Pulse's default access-token algorithm (fastest to
+    /// verify) and what Okta and most OIDC providers sign id_tokens with.
     case rs256 = "RS256"
     /// ECDSA P-256 with SHA-256; verify only (some OIDC providers).
     case es256 = "ES256"

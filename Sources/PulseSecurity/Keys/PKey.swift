@@ -9,6 +9,9 @@ package final class PKey: @unchecked Sendable {
     /// EVP_DigestSignInit/VerifyInit (provider fetch, context setup) cost about a third of an
     /// Ed25519 operation, and one-shot EdDSA EVP_DigestSign/Verify leave the context reusable.
     private let pools = Mutex(ContextPools())
+    /// Initialised RSA PKCS#1 v1.5 / SHA-256 EVP_PKEY_CTXs for verify and sign over a digest
+    /// (`EVP_PKEY_verify` leaves its context reusable, unlike a one-shot DigestVerify).
+    private let rsaPools = Mutex(ContextPools())
     private static let poolLimit = 16
 
     private struct ContextPools {
@@ -35,29 +38,38 @@ package final class PKey: @unchecked Sendable {
             for ctx in p.sign + p.verify { EVP_MD_CTX_free(ctx.pointer) }
             p = ContextPools()
         }
+        rsaPools.withLock { p in
+            for ctx in p.sign + p.verify { EVP_PKEY_CTX_free(ctx.pointer) }
+            p = ContextPools()
+        }
         EVP_PKEY_free(pointer)
     }
 
-    /// Runs `body` with a pooled EdDSA context (created and initialised on demand). The
-    /// context goes back to the pool only when `body` reports a clean outcome; after any
+    /// Runs `body` with a context from `pool`, or a fresh one from `make` prepared by `setup`.
+    /// The context goes back to the pool only when `body` reports a clean outcome; after any
     /// OpenSSL error it is freed.
-    private func withEdDSAContext<R>(sign: Bool, _ body: (OpaquePointer) -> (R, clean: Bool)) -> R? {
-        var ctx = pools.withLock { $0.pop(sign: sign) }?.pointer
-        if ctx == nil {
-            guard let fresh = EVP_MD_CTX_new() else { return nil }
-            let ok = sign ? EVP_DigestSignInit(fresh, nil, nil, nil, pointer) : EVP_DigestVerifyInit(fresh, nil, nil, nil, pointer)
-            guard ok == 1 else {
-                EVP_MD_CTX_free(fresh)
+    private func withPooled<R>(_ pool: borrowing Mutex<ContextPools>, sign: Bool, make: () -> OpaquePointer?,
+                               setup: (OpaquePointer) -> Bool, free: (OpaquePointer) -> Void,
+                               _ body: (OpaquePointer) -> (R, clean: Bool)) -> R? {
+        var pooled = pool.withLock { $0.pop(sign: sign) }?.pointer
+        if pooled == nil, let fresh = make() {
+            if setup(fresh) { pooled = fresh } else {
+                free(fresh)
                 ERR_clear_error()
-                return nil
             }
-            ctx = fresh
         }
-        guard let ctx else { return nil }
+        guard let ctx = pooled else { return nil }
         let (result, clean) = body(ctx)
-        let kept = clean && pools.withLock { $0.push(Context(pointer: ctx), sign: sign) }
-        if !kept { EVP_MD_CTX_free(ctx) }
+        let kept = clean && pool.withLock { $0.push(Context(pointer: ctx), sign: sign) }
+        if !kept { free(ctx) }
         return result
+    }
+
+    /// A pooled pure-EdDSA EVP_MD_CTX.
+    private func withEdDSAContext<R>(sign: Bool, _ body: (OpaquePointer) -> (R, clean: Bool)) -> R? {
+        withPooled(pools, sign: sign, make: { EVP_MD_CTX_new() }, setup: { fresh in
+            (sign ? EVP_DigestSignInit(fresh, nil, nil, nil, pointer) : EVP_DigestVerifyInit(fresh, nil, nil, nil, pointer)) == 1
+        }, free: { EVP_MD_CTX_free($0) }, body)
     }
 
     /// Pure EdDSA verification through a pooled context.
@@ -75,16 +87,58 @@ package final class PKey: @unchecked Sendable {
     /// Pure EdDSA signing (64-byte signature) through a pooled context.
     package func signEdDSA(message: UnsafeRawBufferPointer) throws(SecurityError) -> [UInt8] {
         let signature: [UInt8]? = withEdDSAContext(sign: true) { ctx in
-            var sig = [UInt8](repeating: 0, count: 64)
-            var length = 64
-            let ok = sig.withUnsafeMutableBufferPointer {
-                EVP_DigestSign(ctx, $0.baseAddress, &length, message.bindMemory(to: UInt8.self).baseAddress, message.count)
+            Self.signature(size: 64) { out, length in
+                EVP_DigestSign(ctx, out, &length, message.bindMemory(to: UInt8.self).baseAddress, message.count)
             }
-            guard ok == 1, length == 64 else {
-                ERR_clear_error()
-                return (nil, false)
+        } ?? nil
+        guard let signature else { throw SecurityError(.cryptoFailure, "signing failed") }
+        return signature
+    }
+
+    /// Runs an OpenSSL signing call into a buffer of exactly `size` bytes; nil (and an unclean
+    /// context) when it fails or writes another length.
+    private static func signature(size: Int, _ produce: (UnsafeMutablePointer<UInt8>?, inout Int) -> Int32) -> ([UInt8]?, clean: Bool) {
+        var sig = [UInt8](repeating: 0, count: size)
+        var length = size
+        let ok = sig.withUnsafeMutableBufferPointer { produce($0.baseAddress, &length) }
+        guard ok == 1, length == size else {
+            ERR_clear_error()
+            return (nil, false)
+        }
+        return (sig, true)
+    }
+
+    /// A pooled RSA EVP_PKEY_CTX initialised for verify or sign with PKCS#1 v1.5 padding and SHA-256.
+    private func withRSAContext<R>(sign: Bool, _ body: (OpaquePointer) -> (R, clean: Bool)) -> R? {
+        withPooled(rsaPools, sign: sign, make: { EVP_PKEY_CTX_new_from_pkey(nil, pointer, nil) }, setup: { fresh in
+            (sign ? EVP_PKEY_sign_init(fresh) : EVP_PKEY_verify_init(fresh)) == 1
+                && EVP_PKEY_CTX_set_rsa_padding(fresh, RSA_PKCS1_PADDING) == 1
+                && EVP_PKEY_CTX_set_signature_md(fresh, EVP_sha256()) == 1
+        }, free: { EVP_PKEY_CTX_free($0) }, body)
+    }
+
+    /// RS256 verification: SHA-256 of `message`, then a PKCS#1 v1.5 check of the digest
+    /// through a pooled context (no per-call provider fetch or context setup).
+    package func verifyRS256(signature: UnsafeRawBufferPointer, message: UnsafeRawBufferPointer) -> Bool {
+        let digest = SHA256.hash(message)
+        let ok = withRSAContext(sign: false) { ctx in
+            let result = digest.withUnsafeBufferPointer { d in
+                EVP_PKEY_verify(ctx, signature.bindMemory(to: UInt8.self).baseAddress, signature.count, d.baseAddress, d.count)
             }
-            return (sig, true)
+            if result != 1 { ERR_clear_error() }
+            return (result == 1, result == 1 || result == 0)
+        }
+        return ok ?? false
+    }
+
+    /// RS256 signing (signature as long as the modulus) through a pooled context.
+    package func signRS256(message: UnsafeRawBufferPointer) throws(SecurityError) -> [UInt8] {
+        let digest = SHA256.hash(message)
+        let size = Int(EVP_PKEY_get_size(pointer))
+        let signature: [UInt8]? = withRSAContext(sign: true) { ctx in
+            Self.signature(size: size) { out, length in
+                digest.withUnsafeBufferPointer { d in EVP_PKEY_sign(ctx, out, &length, d.baseAddress, d.count) }
+            }
         } ?? nil
         guard let signature else { throw SecurityError(.cryptoFailure, "signing failed") }
         return signature

@@ -80,7 +80,7 @@ public struct VerificationKey: Sendable {
         case .rs256:
             // PKCS#1 v1.5 signatures are exactly the modulus length.
             guard signature.count == (pkey.bits + 7) / 8 else { return false }
-            return signature.withUnsafeBytes { pkey.verify(signature: $0, message: message, sha256: true) }
+            return signature.withUnsafeBytes { pkey.verifyRS256(signature: $0, message: message) }
         case .es256:
             guard let der = DER.ecdsaSignature(raw: signature) else { return false }
             return der.withUnsafeBytes { pkey.verify(signature: $0, message: message, sha256: true) }

@@ -63,10 +63,18 @@ public struct LoginThrottle: Sendable {
         public let addressFailures: Int
     }
 
-    struct Counter: Sendable, Hashable {
-        var failures = 0
-        var lastFailure = Date.distantPast
-        var lockedUntil: Date?
+    /// One key's failures. Public so several processes can keep counters in shared storage
+    /// (the auth service's database) and run the same arithmetic on them.
+    public struct Counter: Sendable, Hashable {
+        public var failures = 0
+        public var lastFailure = Date.distantPast
+        public var lockedUntil: Date?
+
+        public init(failures: Int = 0, lastFailure: Date = .distantPast, lockedUntil: Date? = nil) {
+            self.failures = failures
+            self.lastFailure = lastFailure
+            self.lockedUntil = lockedUntil
+        }
     }
 
     public let accountLimits: ThrottleLimits
@@ -128,6 +136,17 @@ public struct LoginThrottle: Sendable {
 
     public var trackedKeys: Int { accounts.count + addresses.count }
 
+    /// The stored counters of one account and one address (shared storage reads them).
+    public func counters(account: String, address: String) -> (account: Counter?, address: Counter?) {
+        (accounts[account], addresses[address])
+    }
+
+    /// Loads counters read from shared storage before `check` or `recordFailure`.
+    public mutating func load(account: String, _ accountCounter: Counter?, address: String, _ addressCounter: Counter?) {
+        accounts[account] = accountCounter
+        addresses[address] = addressCounter
+    }
+
     // MARK: - Counter arithmetic
 
     /// The counter as it stands at `now`: recovered after lockout or after a quiet window.
@@ -143,8 +162,11 @@ public struct LoginThrottle: Sendable {
     }
 
     static func delayedUntil(_ c: Counter, _ limits: ThrottleLimits, _ now: Date) -> Date? {
-        guard c.lockedUntil == nil else { return nil }
-        let until = c.lastFailure.addingTimeInterval(limits.delay(afterFailures: c.failures))
+        // No delay means none, also when a stored timestamp (microseconds in PostgreSQL) came
+        // back a fraction later than the clock that wrote it.
+        let delay = limits.delay(afterFailures: c.failures)
+        guard c.lockedUntil == nil, delay > 0 else { return nil }
+        let until = c.lastFailure.addingTimeInterval(delay)
         return now < until ? until : nil
     }
 

@@ -69,14 +69,16 @@ public final class JWKSCache: Sendable {
 
     /// Fetches the key set unless a fetch happened less than `minimumRefetchInterval` ago.
     /// Returns false when the rate limit refused. Joins a fetch already in flight.
+    /// `force` (a trusted push said the keys changed, e.g. a rotation NOTIFY) skips the rate
+    /// limit and starts a fresh fetch, so the new set is what it loads.
     @discardableResult
-    public func refresh() async throws(SecurityError) -> Bool {
+    public func refresh(force: Bool = false) async throws(SecurityError) -> Bool {
         let now = clock.now()
         let interval = configuration.minimumRefetchInterval
         let source = self.source
         let task: Task<[String: VerificationKey], any Error>? = state.withLock { s in
-            if let inflight = s.inflight { return inflight }
-            if let last = s.lastAttempt, now.timeIntervalSince(last) < interval, now >= last {
+            if !force, let inflight = s.inflight { return inflight }
+            if !force, let last = s.lastAttempt, now.timeIntervalSince(last) < interval, now >= last {
                 s.refusedRefetches += 1
                 return nil
             }

@@ -34,7 +34,8 @@ public struct OIDCProviderMetadata: Sendable, Hashable, Codable {
         self = doc
     }
 
-    static func isAcceptableEndpoint(_ url: String) -> Bool {
+    /// https, or http on loopback only (local providers in development and tests).
+    public static func isAcceptableEndpoint(_ url: String) -> Bool {
         guard let components = URLComponents(string: url), let host = components.host, !host.isEmpty else { return false }
         if components.scheme == "https" { return true }
         return components.scheme == "http" && (host == "127.0.0.1" || host == "localhost" || host == "[::1]" || host == "::1")

@@ -17,7 +17,12 @@ let package = Package(
             name: "SecurityBench",
             dependencies: [.product(name: "PulseCore", package: rootIdentity)],
             path: "Sources/SecurityBench"
-        )
+        ),
+        .executableTarget(
+            name: "AuthBench",
+            dependencies: [.product(name: "PulseCore", package: rootIdentity)],
+            path: "Sources/AuthBench"
+        ),
     ],
     swiftLanguageModes: [.v6]
 )
