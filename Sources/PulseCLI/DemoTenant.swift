@@ -12,7 +12,7 @@ struct DemoTenant {
     static let adminRole = "admin"
     /// Every area a Pulse administrator manages (`area:*` covers each action in it).
     static let adminPermissions = [
-        "users:admin", "service_accounts:admin", "roles:admin", "clients:admin", "settings:*",
+        "users:admin", "service_accounts:admin", "roles:admin", "sso:admin", "clients:admin", "settings:*",
         "integrations:*", "projects:*", "work_items:*", "dora:*", "analytics:*", "etl:*", "ai:*",
     ]
 

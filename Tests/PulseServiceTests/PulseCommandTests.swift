@@ -207,3 +207,18 @@ private struct StatusRow: Decodable {
     #expect(down.output.contains("database stopped"), "\(down.output)")
     #expect(HealthProbe.get(host: "127.0.0.1", port: backendPort) == nil)
 }
+
+/// `pulse config` shows where each value came from but never a secret: the auth keys show
+/// only `<redacted>`, database URLs lose their passwords.
+@Test func pulseConfigRedactsSecrets() async throws {
+    let environment = [
+        "PULSE_AUTH_KEY_ENCRYPTION_KEY": String(repeating: "ab", count: 32), "PULSE_AUTH_CSRF_KEY": String(repeating: "cd", count: 32),
+        "PULSE_DATABASE_PRIMARY_URL": "postgresql://pulse:hunter2secret@127.0.0.1:5432/pulse",
+    ]
+    let shown = try await blocking { try runCommand(buildDirectory + "/pulse", ["config"], environment: environment) }
+    #expect(shown.status == 0, "\(shown.output)")
+    #expect(!shown.output.contains("hunter2secret"), "\(shown.output)")
+    #expect(!shown.output.contains(String(repeating: "cd", count: 32)), "\(shown.output)")
+    #expect(shown.output.contains("auth.csrf_key = <redacted>"), "\(shown.output)")
+    #expect(shown.output.contains("database.primary_url = \""), "\(shown.output)")
+}
