@@ -1,0 +1,125 @@
+import CLinuxShims
+import Glibc
+import PulseSystem
+
+/// A non-blocking TCP socket driven by an event loop's readiness events. A caller that would
+/// block suspends in `wait(for:deadline:)`; the loop resumes it when epoll reports the socket
+/// ready (or the deadline timer fires), so no thread parks per request.
+///
+/// The socket is registered one-shot: each wait re-arms it, an event disarms it. Waiter
+/// state is touched only on the loop thread. One reader-or-writer waits at a time (the client
+/// uses a connection from one task at a time).
+final class LoopSocket: EventHandler, @unchecked Sendable {
+    let fd: Int32
+    let loop: EventLoop
+    // Loop-confined.
+    private var registered = false
+    private var closed = false
+    private var waiter: CheckedContinuation<Void, any Error>?
+    private var timerID: UInt64?
+
+    private init(fd: Int32, loop: EventLoop) {
+        self.fd = fd
+        self.loop = loop
+    }
+
+    /// Connects to `host:port`; `deadline` is monotonic nanoseconds.
+    static func connect(host: String, port: Int, loop: EventLoop, deadline: UInt64) async throws -> LoopSocket {
+        let candidates: [ResolvedAddress]
+        do { candidates = try SocketAddress.resolve(host: host, port: port, passive: false) } catch {
+            throw HTTPClientError.resolveFailed(host: host)
+        }
+        var lastError: HTTPClientError = .resolveFailed(host: host)
+        for var candidate in candidates {
+            let fd = Glibc.socket(candidate.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+            guard fd >= 0 else {
+                lastError = .connectFailed(host: host, port: port, reason: String(cString: strerror(errno)))
+                continue
+            }
+            let socket = LoopSocket(fd: fd, loop: loop)
+            let rc = withUnsafePointer(to: &candidate.storage) { ptr in
+                ptr.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, candidate.length) }
+            }
+            do {
+                if rc != 0 {
+                    guard errno == EINPROGRESS else { throw HTTPClientError.connectFailed(host: host, port: port, reason: String(cString: strerror(errno))) }
+                    try await socket.wait(for: Epoll.writable, deadline: deadline, timeout: .connectTimeout)
+                    var soError: Int32 = 0
+                    var length = socklen_t(4)
+                    getsockopt(fd, SOL_SOCKET, SO_ERROR, &soError, &length)
+                    if soError != 0 { throw HTTPClientError.connectFailed(host: host, port: port, reason: String(cString: strerror(soError))) }
+                }
+                Socket.setNoDelay(fd)
+                return socket
+            } catch let error as HTTPClientError {
+                socket.close()
+                if error == .connectTimeout || error == .cancelled { throw error }
+                lastError = error
+            }
+        }
+        throw lastError
+    }
+
+    deinit {
+        // close() must have run; closing here too would race a reused descriptor number.
+    }
+
+    /// Unregisters and closes the descriptor (idempotent), failing a pending wait.
+    func close() {
+        loop.execute { [self] in
+            guard !closed else { return }
+            closed = true
+            if registered { loop.unregister(fd) }
+            Glibc.close(fd)
+            resume(with: .connectionClosed)
+        }
+    }
+
+    /// Suspends until the socket is ready for `events` (readable or writable), the
+    /// monotonic `deadline` passes (throws `timeout`) or the task is cancelled.
+    func wait(for events: UInt32, deadline: UInt64, timeout: HTTPClientError) async throws {
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                loop.execute { [self] in
+                    guard !closed else { return continuation.resume(throwing: HTTPClientError.connectionClosed) }
+                    if Task.isCancelled { return continuation.resume(throwing: HTTPClientError.cancelled) }
+                    let mask = events | Epoll.error | Epoll.hangup | UInt32(EPOLLONESHOT.rawValue)
+                    if registered {
+                        loop.modify(fd, events: mask)
+                    } else {
+                        do { try loop.register(fd, events: mask, handler: self) } catch {
+                            return continuation.resume(throwing: HTTPClientError.io("\(error)"))
+                        }
+                        registered = true
+                    }
+                    waiter = continuation
+                    timerID = loop.scheduleTimer(at: deadline) { [self] in
+                        timerID = nil
+                        resume(with: timeout)
+                    }
+                }
+            }
+        } onCancel: {
+            loop.execute { [self] in resume(with: .cancelled) }
+        }
+    }
+
+    func handleEvent(_ events: UInt32) { resume(with: nil) }
+
+    private func resume(with error: HTTPClientError?) {
+        guard let waiter else { return }
+        self.waiter = nil
+        if let timerID {
+            loop.cancelTimer(timerID)
+            self.timerID = nil
+        }
+        if let error { waiter.resume(throwing: error) } else { waiter.resume() }
+    }
+
+    /// True when the idle socket is still usable: no EOF and no unexpected bytes pending.
+    func isReusable() -> Bool {
+        var byte: UInt8 = 0
+        let n = Glibc.recv(fd, &byte, 1, Int32(MSG_PEEK) | Int32(MSG_DONTWAIT))
+        return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)
+    }
+}

@@ -1,0 +1,298 @@
+import Foundation
+import PulseHTTP
+import PulseHTTPClient
+import PulseTestSupport
+import Testing
+
+@Suite("HTTP client against PulseHTTP", .timeLimit(.minutes(2)))
+struct HTTPClientTests {
+    func router(_ build: (inout Router) -> Void) -> Router {
+        var router = Router()
+        build(&router)
+        return router
+    }
+
+    @Test func keepAliveConnectionIsReused() async throws {
+        let r = router { $0.get("/hello") { _ in .text("hi") } }
+        try await withLiveHTTPServer(responder: r) { _, port in
+            let client = try HTTPClient()
+            for _ in 0..<3 {
+                let response = try await client.get("http://127.0.0.1:\(port)/hello")
+                #expect(response.status == .ok)
+                #expect(response.bodyText == "hi")
+            }
+            #expect(client.statistics.opened == 1)
+            #expect(client.statistics.reused == 2)
+            client.shutdown()
+        }
+    }
+
+    @Test func postBodyAndHeadersArrive() async throws {
+        let r = router {
+            $0.post("/echo") { request in .text("\(request.headers["X-Test"] ?? "-"):\(request.bodyText)") }
+        }
+        try await withLiveHTTPServer(responder: r) { _, port in
+            let client = try HTTPClient()
+            let response = try await client.post("http://127.0.0.1:\(port)/echo", headers: ["X-Test": "yes"], body: Array("payload".utf8))
+            #expect(response.bodyText == "yes:payload")
+            // Header injection is refused before anything is sent.
+            await #expect(throws: HTTPClientError.self) {
+                _ = try await client.get("http://127.0.0.1:\(port)/echo", headers: ["X-Bad": "a\r\nInjected: 1"])
+            }
+        }
+    }
+
+    @Test func chunkedBodyIsReassembled() async throws {
+        let r = router {
+            $0.get("/stream") { _ in
+                HTTPResponse(status: .ok, headers: ["Content-Type": "text/plain"], body: .stream { writer in
+                    for i in 0..<50 { try await writer.write("part\(i);") }
+                })
+            }
+        }
+        try await withLiveHTTPServer(responder: r) { _, port in
+            let client = try HTTPClient(configuration: .init(decompress: false))
+            let response = try await client.get("http://127.0.0.1:\(port)/stream")
+            #expect(response.bodyText == (0..<50).map { "part\($0);" }.joined())
+            // The connection stays usable after a chunked body.
+            _ = try await client.get("http://127.0.0.1:\(port)/stream")
+            #expect(client.statistics.opened == 1)
+        }
+    }
+
+    @Test func gzipIsDecoded() async throws {
+        let text = String(repeating: "pulse gzip body ", count: 2000)
+        var r = router { $0.get("/big") { _ in .text(text) } }
+        r.use(GzipMiddleware())
+        try await withLiveHTTPServer(responder: r) { _, port in
+            let raw = try HTTPClient(configuration: .init(decompress: false))
+            let compressed = try await raw.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/big", headers: ["Accept-Encoding": "gzip"]))
+            #expect(compressed.headers["Content-Encoding"] == "gzip")
+            #expect(compressed.body.count < text.utf8.count / 10)
+
+            let client = try HTTPClient()
+            let response = try await client.get("http://127.0.0.1:\(port)/big")
+            #expect(response.headers["Content-Encoding"] == nil)
+            #expect(response.bodyText == text)
+
+            let small = try HTTPClient(configuration: .init(maximumResponseBytes: 1000))
+            await #expect(throws: HTTPClientError.self) { _ = try await small.get("http://127.0.0.1:\(port)/big") }
+        }
+    }
+
+    @Test func redirectsAreFollowedAndLimited() async throws {
+        let r = router {
+            $0.get("/start") { _ in HTTPResponse(status: HTTPStatus(code: 302), headers: ["Location": "/middle"]) }
+            $0.get("/middle") { _ in HTTPResponse(status: HTTPStatus(code: 301), headers: ["Location": "end?x=1"]) }
+            $0.get("/end") { request in .text("end \(request.query("x") ?? "")") }
+            $0.get("/loop") { _ in HTTPResponse(status: HTTPStatus(code: 307), headers: ["Location": "/loop"]) }
+            $0.post("/form") { _ in HTTPResponse(status: HTTPStatus(code: 303), headers: ["Location": "/end?x=2"]) }
+        }
+        try await withLiveHTTPServer(responder: r) { _, port in
+            let client = try HTTPClient()
+            let response = try await client.get("http://127.0.0.1:\(port)/start")
+            #expect(response.bodyText == "end 1")
+            #expect(response.redirects == 2)
+            #expect(response.url.target == "/end?x=1")
+            let posted = try await client.post("http://127.0.0.1:\(port)/form", body: Array("a=1".utf8))
+            #expect(posted.bodyText == "end 2")
+            await #expect(throws: HTTPClientError.tooManyRedirects(5)) { _ = try await client.get("http://127.0.0.1:\(port)/loop") }
+            let unfollowed = try await client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/start", maximumRedirects: 0))
+            #expect(unfollowed.status.code == 302)
+        }
+    }
+
+    @Test func authorizationIsDroppedAcrossOrigins() async throws {
+        let target = router { $0.get("/who") { request in .text("auth=\(request.headers["Authorization"] ?? "none")") } }
+        try await withLiveHTTPServer(responder: target) { _, targetPort in
+            let origin = router {
+                $0.get("/away") { _ in HTTPResponse(status: HTTPStatus(code: 302), headers: ["Location": "http://127.0.0.1:\(targetPort)/who"]) }
+                $0.get("/here") { _ in HTTPResponse(status: HTTPStatus(code: 302), headers: ["Location": "/who"]) }
+                $0.get("/who") { request in .text("auth=\(request.headers["Authorization"] ?? "none")") }
+            }
+            try await withLiveHTTPServer(responder: origin) { _, port in
+                let client = try HTTPClient()
+                let away = try await client.get("http://127.0.0.1:\(port)/away", headers: ["Authorization": "Bearer secret"])
+                #expect(away.bodyText == "auth=none")
+                let here = try await client.get("http://127.0.0.1:\(port)/here", headers: ["Authorization": "Bearer secret"])
+                #expect(here.bodyText == "auth=Bearer secret")
+            }
+        }
+    }
+
+    @Test func requestAndOverallTimeouts() async throws {
+        let r = router {
+            $0.get("/slow") { _ in
+                try await Task.sleep(for: .seconds(3))
+                return .text("late")
+            }
+        }
+        try await withLiveHTTPServer(responder: r) { _, port in
+            let quick = try HTTPClient(configuration: .init(timeouts: .init(request: .milliseconds(200))))
+            let started = ContinuousClock.now
+            await #expect(throws: HTTPClientError.requestTimeout) { _ = try await quick.get("http://127.0.0.1:\(port)/slow") }
+            #expect(ContinuousClock.now - started < .seconds(2))
+            let overall = try HTTPClient(configuration: .init(timeouts: .init(request: .seconds(10), overall: .milliseconds(200))))
+            await #expect(throws: HTTPClientError.overallTimeout) { _ = try await overall.get("http://127.0.0.1:\(port)/slow") }
+        }
+    }
+
+    @Test func poolLimitMakesCallersWait() async throws {
+        let r = router {
+            $0.get("/nap") { _ in
+                try await Task.sleep(for: .milliseconds(100))
+                return .text("ok")
+            }
+        }
+        try await withLiveHTTPServer(responder: r) { _, port in
+            let client = try HTTPClient(configuration: .init(pool: .init(maximumConnectionsPerOrigin: 1)))
+            try await withThrowingTaskGroup(of: String.self) { group in
+                for _ in 0..<4 { group.addTask { try await client.get("http://127.0.0.1:\(port)/nap").bodyText } }
+                for try await body in group { #expect(body == "ok") }
+            }
+            #expect(client.statistics.opened == 1)
+            let impatient = try HTTPClient(configuration: .init(timeouts: .init(overall: .milliseconds(150)),
+                                                                 pool: .init(maximumConnectionsPerOrigin: 1)))
+            let results = await withTaskGroup(of: Bool.self) { group in
+                for _ in 0..<3 { group.addTask { (try? await impatient.get("http://127.0.0.1:\(port)/nap")) != nil } }
+                return await group.reduce(into: [Bool]()) { $0.append($1) }
+            }
+            #expect(results.filter { $0 }.count == 1)
+        }
+    }
+
+    @Test func staleIdleConnectionIsReplaced() async throws {
+        let r = router { $0.get("/x") { _ in .text("x") } }
+        var configuration = HTTPServerConfiguration(port: 0, eventLoopCount: 1)
+        configuration.timeouts.idle = .milliseconds(150)
+        try await withLiveHTTPServer(configuration: configuration, responder: r) { _, port in
+            let client = try HTTPClient()
+            _ = try await client.get("http://127.0.0.1:\(port)/x")
+            try await Task.sleep(for: .milliseconds(500))
+            let again = try await client.get("http://127.0.0.1:\(port)/x")
+            #expect(again.bodyText == "x")
+            #expect(client.statistics.opened == 2)
+        }
+    }
+
+    @Test func idleTimeoutClosesPooledConnections() async throws {
+        let r = router { $0.get("/x") { _ in .text("x") } }
+        try await withLiveHTTPServer(responder: r) { server, port in
+            let client = try HTTPClient(configuration: .init(pool: .init(idleTimeout: .milliseconds(100))))
+            _ = try await client.get("http://127.0.0.1:\(port)/x")
+            try await Task.sleep(for: .milliseconds(600))
+            #expect(server.connectionCount == 0)
+        }
+    }
+}
+
+@Suite("HTTP client failures", .timeLimit(.minutes(2)))
+struct HTTPClientFailureTests {
+    @Test func serverClosingMidResponseIsAnError() async throws {
+        let server = try RawServer { fd in
+            _ = RawServer.readHead(fd)
+            RawServer.send(fd, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly ten b")
+        }
+        defer { server.stop() }
+        let client = try HTTPClient()
+        await #expect(throws: HTTPClientError.connectionClosed) { _ = try await client.get("http://127.0.0.1:\(server.port)/") }
+    }
+
+    @Test func truncatedChunkedBodyIsAnError() async throws {
+        let server = try RawServer { fd in
+            _ = RawServer.readHead(fd)
+            RawServer.send(fd, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n10\r\nabc")
+        }
+        defer { server.stop() }
+        let client = try HTTPClient()
+        await #expect(throws: HTTPClientError.connectionClosed) { _ = try await client.get("http://127.0.0.1:\(server.port)/") }
+    }
+
+    @Test func closeDelimitedBodyIsRead() async throws {
+        let server = try RawServer { fd in
+            _ = RawServer.readHead(fd)
+            RawServer.send(fd, "HTTP/1.0 200 OK\r\n\r\nuntil close")
+        }
+        defer { server.stop() }
+        let client = try HTTPClient()
+        let response = try await client.get("http://127.0.0.1:\(server.port)/")
+        #expect(response.bodyText == "until close")
+    }
+
+    @Test func malformedResponsesAreRejected() async throws {
+        for reply in ["SSH-2.0-OpenSSH\r\n\r\n", "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!",
+                      "HTTP/1.1 200 OK\r\nBad Header\r\n\r\n", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"] {
+            let server = try RawServer { fd in
+                _ = RawServer.readHead(fd)
+                RawServer.send(fd, reply)
+            }
+            defer { server.stop() }
+            let client = try HTTPClient()
+            do {
+                _ = try await client.get("http://127.0.0.1:\(server.port)/")
+                Issue.record("accepted \(reply.debugDescription)")
+            } catch {
+                guard case .malformedResponse = error else { Issue.record("\(error) for \(reply.debugDescription)"); continue }
+            }
+        }
+    }
+
+    @Test func oversizedResponsesAreRejected() async throws {
+        let server = try RawServer { fd in
+            _ = RawServer.readHead(fd)
+            RawServer.send(fd, "HTTP/1.1 200 OK\r\nContent-Length: 5000\r\n\r\n" + String(repeating: "a", count: 5000))
+        }
+        defer { server.stop() }
+        let client = try HTTPClient(configuration: .init(maximumResponseBytes: 1000))
+        await #expect(throws: HTTPClientError.responseTooLarge(limit: 1000)) { _ = try await client.get("http://127.0.0.1:\(server.port)/") }
+        let chunked = try RawServer { fd in
+            _ = RawServer.readHead(fd)
+            RawServer.send(fd, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + String(repeating: "100\r\n" + String(repeating: "b", count: 256) + "\r\n", count: 8) + "0\r\n\r\n")
+        }
+        defer { chunked.stop() }
+        await #expect(throws: HTTPClientError.responseTooLarge(limit: 1000)) { _ = try await client.get("http://127.0.0.1:\(chunked.port)/") }
+        let headLimited = try HTTPClient(configuration: .init(maximumHeadBytes: 200))
+        let bigHead = try RawServer { fd in
+            _ = RawServer.readHead(fd)
+            RawServer.send(fd, "HTTP/1.1 200 OK\r\n" + String(repeating: "X-Pad: 0123456789\r\n", count: 50) + "\r\n")
+        }
+        defer { bigHead.stop() }
+        await #expect(throws: HTTPClientError.responseTooLarge(limit: 200)) { _ = try await headLimited.get("http://127.0.0.1:\(bigHead.port)/") }
+    }
+
+    @Test func refusedConnectionAndBadURLs() async throws {
+        let port = FreePorts.one()
+        let client = try HTTPClient()
+        do {
+            _ = try await client.get("http://127.0.0.1:\(port)/")
+            Issue.record("connected to a closed port")
+        } catch {
+            #expect(error.isConnectFailure)
+        }
+        for bad in ["ftp://x/", "http://", "http://user@host/", "http://host:99999/", "http://a b/"] {
+            await #expect(throws: HTTPClientError.invalidURL(bad)) { _ = try await client.get(bad) }
+        }
+    }
+
+    @Test func silentServerTimesOutWithoutParkingAThread() async throws {
+        let server = try RawServer { fd in
+            _ = RawServer.readHead(fd)
+            Thread.sleep(forTimeInterval: 1.5)
+        }
+        defer { server.stop() }
+        let client = try HTTPClient(configuration: .init(timeouts: .init(request: .milliseconds(300))))
+        // Many concurrent waits on one event loop: each is a suspended task, not a thread.
+        let errors = await withTaskGroup(of: HTTPClientError?.self) { group in
+            for _ in 0..<20 {
+                group.addTask {
+                    do throws(HTTPClientError) {
+                        _ = try await client.get("http://127.0.0.1:\(server.port)/")
+                        return nil
+                    } catch { return error }
+                }
+            }
+            return await group.reduce(into: [HTTPClientError?]()) { $0.append($1) }
+        }
+        #expect(errors.allSatisfy { $0 == .requestTimeout })
+    }
+}
