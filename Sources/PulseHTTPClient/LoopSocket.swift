@@ -1,6 +1,7 @@
 import CLinuxShims
 import Glibc
 import PulseSystem
+import Synchronization
 
 /// A non-blocking TCP socket driven by an event loop's readiness events. A caller that would
 /// block suspends in `wait(for:deadline:)`; the loop resumes it when epoll reports the socket
@@ -78,11 +79,14 @@ final class LoopSocket: EventHandler, @unchecked Sendable {
     /// Suspends until the socket is ready for `events` (readable or writable), the
     /// monotonic `deadline` passes (throws `timeout`) or the task is cancelled.
     func wait(for events: UInt32, deadline: UInt64, timeout: HTTPClientError) async throws {
+        // Set by the cancellation handler before it hops to the loop, so a cancel that lands
+        // before the waiter is registered is still seen (the loop thread is not the task).
+        let cancelled = CancelFlag()
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
                 loop.execute { [self] in
                     guard !closed else { return continuation.resume(throwing: HTTPClientError.connectionClosed) }
-                    if Task.isCancelled { return continuation.resume(throwing: HTTPClientError.cancelled) }
+                    if cancelled.value.load(ordering: .acquiring) { return continuation.resume(throwing: HTTPClientError.cancelled) }
                     let mask = events | Epoll.error | Epoll.hangup | UInt32(EPOLLONESHOT.rawValue)
                     if registered {
                         loop.modify(fd, events: mask)
@@ -100,8 +104,13 @@ final class LoopSocket: EventHandler, @unchecked Sendable {
                 }
             }
         } onCancel: {
+            cancelled.value.store(true, ordering: .releasing)
             loop.execute { [self] in resume(with: .cancelled) }
         }
+    }
+
+    private final class CancelFlag: Sendable {
+        let value = Atomic<Bool>(false)
     }
 
     func handleEvent(_ events: UInt32) { resume(with: nil) }

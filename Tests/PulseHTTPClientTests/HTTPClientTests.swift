@@ -162,17 +162,19 @@ struct HTTPClientTests {
     }
 
     @Test func staleIdleConnectionIsReplaced() async throws {
-        let r = router { $0.get("/x") { _ in .text("x") } }
-        var configuration = HTTPServerConfiguration(port: 0, eventLoopCount: 1)
-        configuration.timeouts.idle = .milliseconds(150)
-        try await withLiveHTTPServer(configuration: configuration, responder: r) { _, port in
-            let client = try HTTPClient()
-            _ = try await client.get("http://127.0.0.1:\(port)/x")
-            try await Task.sleep(for: .milliseconds(500))
-            let again = try await client.get("http://127.0.0.1:\(port)/x")
-            #expect(again.bodyText == "x")
-            #expect(client.statistics.opened == 2)
+        // Answers keep-alive, then closes while the connection sits in the pool.
+        let server = try RawServer { fd in
+            _ = RawServer.readHead(fd)
+            RawServer.send(fd, "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nx")
         }
+        defer { server.stop() }
+        let client = try HTTPClient()
+        _ = try await client.get("http://127.0.0.1:\(server.port)/x")
+        try await Task.sleep(for: .milliseconds(200))
+        let again = try await client.get("http://127.0.0.1:\(server.port)/x")
+        #expect(again.bodyText == "x")
+        #expect(client.statistics.opened == 2)
+        #expect(client.statistics.reused == 0)
     }
 
     @Test func idleTimeoutClosesPooledConnections() async throws {
@@ -294,5 +296,42 @@ struct HTTPClientFailureTests {
             return await group.reduce(into: [HTTPClientError?]()) { $0.append($1) }
         }
         #expect(errors.allSatisfy { $0 == .requestTimeout })
+    }
+
+    /// A pooled connection the server drops as the next request arrives (its idle timer won
+    /// the race): GET is retried once on a fresh connection, POST is not (it may have run).
+    @Test func droppedPooledConnectionIsRetriedForIdempotentMethodsOnly() async throws {
+        let server = try RawServer { fd in
+            _ = RawServer.readHead(fd)
+            RawServer.send(fd, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfirst")
+            _ = RawServer.readHead(fd)  // the second request on this connection: dropped unanswered
+        }
+        defer { server.stop() }
+        let client = try HTTPClient()
+        let url = "http://127.0.0.1:\(server.port)/"
+        #expect(try await client.get(url).bodyText == "first")
+        #expect(try await client.get(url).bodyText == "first")
+        #expect(client.statistics.opened == 2)
+        await #expect(throws: HTTPClientError.connectionClosed) { _ = try await client.post(url, body: Array("x".utf8)) }
+    }
+
+    @Test func cancellingTheCallingTaskEndsTheWait() async throws {
+        let server = try RawServer { fd in
+            _ = RawServer.readHead(fd)
+            Thread.sleep(forTimeInterval: 2)
+        }
+        defer { server.stop() }
+        let client = try HTTPClient()
+        let call = Task { () -> HTTPClientError? in
+            do throws(HTTPClientError) {
+                _ = try await client.get("http://127.0.0.1:\(server.port)/")
+                return nil
+            } catch { return error }
+        }
+        try await Task.sleep(for: .milliseconds(100))
+        let started = ContinuousClock.now
+        call.cancel()
+        #expect(await call.value == .cancelled)
+        #expect(ContinuousClock.now - started < .seconds(1))
     }
 }
