@@ -128,7 +128,7 @@ public final class HTTPClient: Sendable {
         }
     }
 
-    private func connect(_ url: ClientURL, overallDeadline: UInt64) async throws -> HTTPClientConnection {
+    func connect(_ url: ClientURL, overallDeadline: UInt64) async throws -> HTTPClientConnection {
         let (deadline, _) = Self.earlier(monotonicNanos() &+ configuration.timeouts.connect.nanoseconds, .connectTimeout,
                                          overallDeadline, .overallTimeout)
         let socket = try await LoopSocket.connect(host: url.host, port: url.port, loop: loop, deadline: deadline)
@@ -156,11 +156,11 @@ public final class HTTPClient: Sendable {
         }
     }
 
-    private static func earlier(_ a: UInt64, _ aError: HTTPClientError, _ b: UInt64, _ bError: HTTPClientError) -> (UInt64, HTTPClientError) {
+    static func earlier(_ a: UInt64, _ aError: HTTPClientError, _ b: UInt64, _ bError: HTTPClientError) -> (UInt64, HTTPClientError) {
         a <= b ? (a, aError) : (b, bError)
     }
 
-    private func serialize(method: HTTPMethod, url: ClientURL, headers: HTTPHeaders, body: [UInt8]) throws(HTTPClientError) -> [UInt8] {
+    func serialize(method: HTTPMethod, url: ClientURL, headers: HTTPHeaders, body: [UInt8], upgrade: String? = nil) throws(HTTPClientError) -> [UInt8] {
         guard !method.rawValue.isEmpty, method.rawValue.utf8.allSatisfy(ClientResponseHead.isTokenByte) else {
             throw .invalidURL("bad method \(method)")
         }
@@ -178,6 +178,10 @@ public final class HTTPClient: Sendable {
             if name == "accept-encoding" { hasAcceptEncoding = true }
             head += "\(field.name): \(field.value)\r\n"
         }
+        if let upgrade {
+            guard !upgrade.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) else { throw .invalidURL("bad Upgrade value") }
+            head += "Connection: Upgrade\r\nUpgrade: \(upgrade)\r\n"
+        }
         if !hasUserAgent { head += "User-Agent: \(configuration.userAgent)\r\n" }
         if configuration.decompress && !hasAcceptEncoding { head += "Accept-Encoding: gzip\r\n" }
         if !body.isEmpty || [HTTPMethod.post, .put, .patch].contains(method) { head += "Content-Length: \(body.count)\r\n" }
@@ -185,7 +189,7 @@ public final class HTTPClient: Sendable {
         return Array(head.utf8) + body
     }
 
-    private func finish(_ exchange: HTTPClientConnection.Exchange, url: ClientURL) throws(HTTPClientError) -> HTTPClientResponse {
+    func finish(_ exchange: HTTPClientConnection.Exchange, url: ClientURL) throws(HTTPClientError) -> HTTPClientResponse {
         var headers = exchange.head.headers
         var body = exchange.body
         if configuration.decompress, let encoding = headers["Content-Encoding"]?.lowercased().trimmingSpaces(),

@@ -65,6 +65,15 @@ final class HTTPClientConnection: @unchecked Sendable {
         }
     }
 
+    /// Bytes read past the last response (the first bytes of an upgraded protocol).
+    func takeBuffered() -> [UInt8] {
+        defer {
+            buffer = []
+            position = 0
+        }
+        return Array(buffer[position...])
+    }
+
     // MARK: Buffered reading
 
     private var available: Int { buffer.count - position }

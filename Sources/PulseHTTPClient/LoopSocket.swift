@@ -7,17 +7,23 @@ import Synchronization
 /// block suspends in `wait(for:deadline:)`; the loop resumes it when epoll reports the socket
 /// ready (or the deadline timer fires), so no thread parks per request.
 ///
-/// The socket is registered one-shot: each wait re-arms it, an event disarms it. Waiter
-/// state is touched only on the loop thread. One reader-or-writer waits at a time (the client
-/// uses a connection from one task at a time).
+/// The socket is registered one-shot: each wait re-arms it for the directions still awaited,
+/// an event disarms it. Waiter state is touched only on the loop thread. At most one reader
+/// and one writer wait at a time (a request uses one task; a tunnel one task per direction).
 final class LoopSocket: EventHandler, @unchecked Sendable {
     let fd: Int32
     let loop: EventLoop
+
+    private struct Waiter {
+        let continuation: CheckedContinuation<Void, any Error>
+        let timerID: UInt64?
+    }
+
     // Loop-confined.
     private var registered = false
     private var closed = false
-    private var waiter: CheckedContinuation<Void, any Error>?
-    private var timerID: UInt64?
+    private var reader: Waiter?
+    private var writer: Waiter?
 
     private init(fd: Int32, loop: EventLoop) {
         self.fd = fd
@@ -65,20 +71,23 @@ final class LoopSocket: EventHandler, @unchecked Sendable {
         // close() must have run; closing here too would race a reused descriptor number.
     }
 
-    /// Unregisters and closes the descriptor (idempotent), failing a pending wait.
+    /// Unregisters and closes the descriptor (idempotent), failing pending waits.
     func close() {
         loop.execute { [self] in
             guard !closed else { return }
             closed = true
             if registered { loop.unregister(fd) }
             Glibc.close(fd)
-            resume(with: .connectionClosed)
+            resumeReader(with: .connectionClosed)
+            resumeWriter(with: .connectionClosed)
         }
     }
 
-    /// Suspends until the socket is ready for `events` (readable or writable), the
-    /// monotonic `deadline` passes (throws `timeout`) or the task is cancelled.
+    /// Suspends until the socket is ready for `events` (`Epoll.readable` or `Epoll.writable`),
+    /// the monotonic `deadline` passes (throws `timeout`; `UInt64.max` waits without limit)
+    /// or the task is cancelled.
     func wait(for events: UInt32, deadline: UInt64, timeout: HTTPClientError) async throws {
+        let isRead = events & Epoll.readable != 0
         // Set by the cancellation handler before it hops to the loop, so a cancel that lands
         // before the waiter is registered is still seen (the loop thread is not the task).
         let cancelled = CancelFlag()
@@ -87,25 +96,21 @@ final class LoopSocket: EventHandler, @unchecked Sendable {
                 loop.execute { [self] in
                     guard !closed else { return continuation.resume(throwing: HTTPClientError.connectionClosed) }
                     if cancelled.value.load(ordering: .acquiring) { return continuation.resume(throwing: HTTPClientError.cancelled) }
-                    let mask = events | Epoll.error | Epoll.hangup | UInt32(EPOLLONESHOT.rawValue)
-                    if registered {
-                        loop.modify(fd, events: mask)
-                    } else {
-                        do { try loop.register(fd, events: mask, handler: self) } catch {
-                            return continuation.resume(throwing: HTTPClientError.io("\(error)"))
-                        }
-                        registered = true
+                    let timerID = deadline == UInt64.max ? nil : loop.scheduleTimer(at: deadline) { [self] in
+                        if isRead { resumeReader(with: timeout) } else { resumeWriter(with: timeout) }
                     }
-                    waiter = continuation
-                    timerID = loop.scheduleTimer(at: deadline) { [self] in
-                        timerID = nil
-                        resume(with: timeout)
+                    let waiter = Waiter(continuation: continuation, timerID: timerID)
+                    if isRead { reader = waiter } else { writer = waiter }
+                    if !rearm() {
+                        if isRead { resumeReader(with: .io("epoll registration failed")) } else { resumeWriter(with: .io("epoll registration failed")) }
                     }
                 }
             }
         } onCancel: {
             cancelled.value.store(true, ordering: .releasing)
-            loop.execute { [self] in resume(with: .cancelled) }
+            loop.execute { [self] in
+                if isRead { resumeReader(with: .cancelled) } else { resumeWriter(with: .cancelled) }
+            }
         }
     }
 
@@ -113,16 +118,44 @@ final class LoopSocket: EventHandler, @unchecked Sendable {
         let value = Atomic<Bool>(false)
     }
 
-    func handleEvent(_ events: UInt32) { resume(with: nil) }
-
-    private func resume(with error: HTTPClientError?) {
-        guard let waiter else { return }
-        self.waiter = nil
-        if let timerID {
-            loop.cancelTimer(timerID)
-            self.timerID = nil
+    /// Arms the one-shot registration for the directions awaited; false if epoll refused.
+    private func rearm() -> Bool {
+        guard !closed, reader != nil || writer != nil else { return true }
+        var mask = Epoll.error | Epoll.hangup | UInt32(EPOLLONESHOT.rawValue)
+        if reader != nil { mask |= Epoll.readable }
+        if writer != nil { mask |= Epoll.writable }
+        if registered {
+            loop.modify(fd, events: mask)
+            return true
         }
-        if let error { waiter.resume(throwing: error) } else { waiter.resume() }
+        do { try loop.register(fd, events: mask, handler: self) } catch { return false }
+        registered = true
+        return true
+    }
+
+    func handleEvent(_ events: UInt32) {
+        let failed = events & (Epoll.error | Epoll.hangup) != 0
+        if failed || events & Epoll.readable != 0 { resumeReader(with: nil) }
+        if failed || events & Epoll.writable != 0 { resumeWriter(with: nil) }
+        // One-shot: whoever still waits needs the registration armed again.
+        _ = rearm()
+    }
+
+    private func resumeReader(with error: HTTPClientError?) {
+        guard let waiter = reader else { return }
+        reader = nil
+        finish(waiter, error)
+    }
+
+    private func resumeWriter(with error: HTTPClientError?) {
+        guard let waiter = writer else { return }
+        writer = nil
+        finish(waiter, error)
+    }
+
+    private func finish(_ waiter: Waiter, _ error: HTTPClientError?) {
+        if let timerID = waiter.timerID { loop.cancelTimer(timerID) }
+        if let error { waiter.continuation.resume(throwing: error) } else { waiter.continuation.resume() }
     }
 
     /// True when the idle socket is still usable: no EOF and no unexpected bytes pending.

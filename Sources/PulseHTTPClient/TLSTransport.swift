@@ -1,6 +1,7 @@
 import COpenSSL
 import Glibc
 import PulseSystem
+import Synchronization
 
 /// The client's OpenSSL context: TLS 1.2+, peer verification on, trust from the system store
 /// or a configured CA file. One per `HTTPClient`; sessions are made from it per connection.
@@ -49,7 +50,9 @@ final class TLSClientContext: @unchecked Sendable {
 final class TLSTransport: ClientTransport, @unchecked Sendable {
     private let socket: LoopSocket
     private let ssl: OpaquePointer
-    private var closed = false
+    /// Serialises OpenSSL calls: a tunnel reads and writes from two tasks at once, and one
+    /// SSL object must not be entered by two threads. Never held across an await.
+    private let lock = Mutex(false)  // true once closed
 
     private init(socket: LoopSocket, ssl: OpaquePointer) {
         self.socket = socket
@@ -106,18 +109,23 @@ final class TLSTransport: ClientTransport, @unchecked Sendable {
     func read(max: Int, deadline: UInt64, timeout: HTTPClientError) async throws -> [UInt8] {
         var buffer = [UInt8](repeating: 0, count: max)
         while true {
-            ERR_clear_error()
-            let n = buffer.withUnsafeMutableBytes { SSL_read(ssl, $0.baseAddress, Int32($0.count)) }
+            let (n, code, reason) = lock.withLock { closed -> (Int32, Int32, String) in
+                if closed { return (0, SSL_ERROR_ZERO_RETURN, "") }
+                ERR_clear_error()
+                let n = buffer.withUnsafeMutableBytes { SSL_read(ssl, $0.baseAddress, Int32($0.count)) }
+                let code = n > 0 ? SSL_ERROR_NONE : SSL_get_error(ssl, n)
+                return (n, code, code == SSL_ERROR_SSL ? TLSClientContext.lastError() : "")
+            }
             if n > 0 {
                 buffer.removeSubrange(Int(n)...)
                 return buffer
             }
-            switch SSL_get_error(ssl, n) {
+            switch code {
             case SSL_ERROR_WANT_READ: try await socket.wait(for: Epoll.readable, deadline: deadline, timeout: timeout)
             case SSL_ERROR_WANT_WRITE: try await socket.wait(for: Epoll.writable, deadline: deadline, timeout: timeout)
             case SSL_ERROR_ZERO_RETURN: return []
             case SSL_ERROR_SYSCALL where errno == 0 || errno == ECONNRESET: return []
-            default: throw HTTPClientError.io("TLS read: \(TLSClientContext.lastError())")
+            default: throw HTTPClientError.io("TLS read: \(reason.isEmpty ? "error \(code)" : reason)")
             }
         }
     }
@@ -125,29 +133,37 @@ final class TLSTransport: ClientTransport, @unchecked Sendable {
     func write(_ bytes: [UInt8], deadline: UInt64, timeout: HTTPClientError) async throws {
         var offset = 0
         while offset < bytes.count {
-            ERR_clear_error()
-            let n = bytes.withUnsafeBytes { raw in SSL_write(ssl, raw.baseAddress! + offset, Int32(min(raw.count - offset, 1 << 30))) }
+            let (n, code, reason) = lock.withLock { closed -> (Int32, Int32, String) in
+                if closed { return (0, SSL_ERROR_ZERO_RETURN, "") }
+                ERR_clear_error()
+                let n = bytes.withUnsafeBytes { raw in SSL_write(ssl, raw.baseAddress! + offset, Int32(min(raw.count - offset, 1 << 30))) }
+                let code = n > 0 ? SSL_ERROR_NONE : SSL_get_error(ssl, n)
+                return (n, code, code == SSL_ERROR_SSL ? TLSClientContext.lastError() : "")
+            }
             if n > 0 {
                 offset += Int(n)
                 continue
             }
-            switch SSL_get_error(ssl, n) {
+            switch code {
             case SSL_ERROR_WANT_READ: try await socket.wait(for: Epoll.readable, deadline: deadline, timeout: timeout)
             case SSL_ERROR_WANT_WRITE: try await socket.wait(for: Epoll.writable, deadline: deadline, timeout: timeout)
             case SSL_ERROR_SYSCALL, SSL_ERROR_ZERO_RETURN: throw HTTPClientError.connectionClosed
-            default: throw HTTPClientError.io("TLS write: \(TLSClientContext.lastError())")
+            default: throw HTTPClientError.io("TLS write: \(reason.isEmpty ? "error \(code)" : reason)")
             }
         }
     }
 
-    func isReusable() -> Bool { SSL_pending(ssl) == 0 && socket.isReusable() }
+    func isReusable() -> Bool { lock.withLock { !$0 && SSL_pending(ssl) == 0 } && socket.isReusable() }
 
     func close() {
-        guard !closed else { return }
-        closed = true
-        ERR_clear_error()
-        _ = SSL_shutdown(ssl)  // best effort close_notify; never waits
-        SSL_free(ssl)
-        socket.close()
+        let first = lock.withLock { closed -> Bool in
+            if closed { return false }
+            closed = true
+            ERR_clear_error()
+            _ = SSL_shutdown(ssl)  // best effort close_notify; never waits
+            SSL_free(ssl)
+            return true
+        }
+        if first { socket.close() }
     }
 }

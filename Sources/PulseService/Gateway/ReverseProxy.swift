@@ -7,7 +7,7 @@ import PulseHTTPClient
 /// Forwards requests to an upstream service over `HTTPClient` (keep-alive pool per upstream):
 /// hop-by-hop fields stripped both ways, `X-Request-Id`, `X-Forwarded-For`,
 /// `X-Forwarded-Proto` and `X-Forwarded-Host` set, redirects and encodings passed through
-/// untouched. Bodies are bounded, not streamed (requests by the server's body limit,
+/// untouched; `Upgrade` requests (WebSocket) become a byte tunnel. Bodies are bounded, not streamed (requests by the server's body limit,
 /// responses by the client's `maximumResponseBytes`). An unreachable upstream is a 502, a
 /// slow one a 504, both problem+json.
 public struct ReverseProxy: Sendable {
@@ -33,13 +33,11 @@ public struct ReverseProxy: Sendable {
     }
 
     public func forward(_ request: HTTPRequest) async -> HTTPResponse {
-        var headers = HopByHopHeaders.removing(from: request.headers)
-        for name in ["Host", "Content-Length", "X-Forwarded-For", "X-Forwarded-Host", "X-Request-Id"] { headers.remove(name: name) }
-        let forwardedFor = request.headers.values(for: "X-Forwarded-For") + (request.remoteAddress.map { [$0.host] } ?? [])
-        if !forwardedFor.isEmpty { headers.add(name: "X-Forwarded-For", value: forwardedFor.joined(separator: ", ")) }
-        if request.headers["X-Forwarded-Proto"] == nil { headers.add(name: "X-Forwarded-Proto", value: "http") }
-        if let host = request.headers["Host"] { headers.add(name: "X-Forwarded-Host", value: host) }
-        if let id = request.requestID { headers.add(name: "X-Request-Id", value: id) }
+        let headers = forwardedHeaders(request)
+        if request.method == .get, let upgrade = request.headers["Upgrade"],
+           request.headers.tokens(for: "Connection").contains(where: { $0.lowercased() == "upgrade" }) {
+            return await tunnel(request, headers: headers, protocolName: upgrade)
+        }
         let outgoing = HTTPClientRequest(method: request.method, url: upstream + request.target, headers: headers, body: request.body,
                                          maximumRedirects: 0)
         do {
@@ -48,14 +46,51 @@ public struct ReverseProxy: Sendable {
             back.remove(name: "Content-Length")
             return HTTPResponse(status: response.status, headers: back, body: .bytes(response.body))
         } catch {
-            let timedOut = error.isTimeout
-            logger.warning("Upstream request failed", metadata: [
-                "upstream": "\(name)", "path": "\(request.path)", "error": "\(error)", "request_id": "\(request.requestID ?? "-")",
-            ])
-            let problem = ProblemDetails(status: timedOut ? .gatewayTimeout : .badGateway, type: "urn:pulse:gateway:upstream",
-                                         detail: timedOut ? "the \(name) service did not answer in time" : "the \(name) service is unavailable")
-            return problem.response()
+            return failure(error, request)
         }
+    }
+
+    /// The request's end-to-end headers plus the forwarding ones.
+    func forwardedHeaders(_ request: HTTPRequest) -> HTTPHeaders {
+        var headers = HopByHopHeaders.removing(from: request.headers)
+        for name in ["Host", "Content-Length", "X-Forwarded-For", "X-Forwarded-Host", "X-Request-Id"] { headers.remove(name: name) }
+        let forwardedFor = request.headers.values(for: "X-Forwarded-For") + (request.remoteAddress.map { [$0.host] } ?? [])
+        if !forwardedFor.isEmpty { headers.add(name: "X-Forwarded-For", value: forwardedFor.joined(separator: ", ")) }
+        if request.headers["X-Forwarded-Proto"] == nil { headers.add(name: "X-Forwarded-Proto", value: "http") }
+        if let host = request.headers["Host"] { headers.add(name: "X-Forwarded-Host", value: host) }
+        if let id = request.requestID { headers.add(name: "X-Request-Id", value: id) }
+        return headers
+    }
+
+    /// Upgrade requests (WebSocket): the upstream's 101 is relayed and both connections are
+    /// then joined byte for byte (`TunnelHandler`); any other answer is relayed as is.
+    func tunnel(_ request: HTTPRequest, headers: HTTPHeaders, protocolName: String) async -> HTTPResponse {
+        do {
+            switch try await client.upgrade(HTTPClientRequest(url: upstream + request.target, headers: headers), to: protocolName) {
+            case .refused(let response):
+                var back = HopByHopHeaders.removing(from: response.headers)
+                back.remove(name: "Content-Length")
+                return HTTPResponse(status: response.status, headers: back, body: .bytes(response.body))
+            case .upgraded(let head, let stream):
+                var back = HopByHopHeaders.removing(from: head.headers)
+                back.add(name: "Connection", value: "Upgrade")
+                back.add(name: "Upgrade", value: head.headers["Upgrade"] ?? protocolName)
+                return HTTPResponse(status: .switchingProtocols, headers: back, upgrade: TunnelHandler(upstream: stream))
+            }
+        } catch {
+            return failure(error, request)
+        }
+    }
+
+    /// 504 for timeouts, 502 for everything else, as problem+json; logged with the request id.
+    private func failure(_ error: HTTPClientError, _ request: HTTPRequest) -> HTTPResponse {
+        let timedOut = error.isTimeout
+        logger.warning("Upstream request failed", metadata: [
+            "upstream": "\(name)", "path": "\(request.path)", "error": "\(error)", "request_id": "\(request.requestID ?? "-")",
+        ])
+        let problem = ProblemDetails(status: timedOut ? .gatewayTimeout : .badGateway, type: "urn:pulse:gateway:upstream",
+                                     detail: timedOut ? "the \(name) service did not answer in time" : "the \(name) service is unavailable")
+        return problem.response()
     }
 }
 
@@ -99,11 +134,12 @@ public enum GatewayRoutes {
     static let methods: [HTTPMethod] = [.get, .head, .post, .put, .patch, .delete, .options]
 
     /// Adds the proxy routes: `/auth/**` and `/.well-known/**` to auth, `/api/**` to the
-    /// backend, `/etl/**` to the ETL service, `/ai/**` to the AI service.
+    /// backend, `/etl/**` and `/ws/**` (job progress WebSocket) to the ETL service, `/ai/**` to
+    /// the AI service.
     public static func register(on routes: inout ServiceRoutes, upstreams: Upstreams, client: HTTPClient, logger: Logger) {
         let table: [(prefix: String, name: String, url: String)] = [
             ("/auth", "auth", upstreams.auth), ("/.well-known", "auth", upstreams.auth), ("/api", "backend", upstreams.backend),
-            ("/etl", "etl", upstreams.etl), ("/ai", "ai", upstreams.ai),
+            ("/etl", "etl", upstreams.etl), ("/ai", "ai", upstreams.ai), ("/ws", "etl", upstreams.etl),
         ]
         for entry in table {
             let proxy = ReverseProxy(name: entry.name, upstream: entry.url, client: client, logger: logger)
