@@ -7,8 +7,8 @@ import PulseTestSupport
 import Testing
 @testable import PulseService
 
-/// Single sign-on across real processes: pulse-auth, pulse-backend and pulse-frontend-gateway
-/// against the shared test PostgreSQL. Sign in through the gateway; the cookie works on the
+/// Single sign-on across real processes: pulse-auth, pulse-backend, pulse-etl and
+/// pulse-frontend-gateway against the shared test PostgreSQL. Sign in through the gateway; the cookie works on the
 /// backend through the gateway, the bearer token works on the backend directly; missing
 /// credentials, permissions and CSRF tokens are refused; a logout reaches the backend through
 /// LISTEN/NOTIFY within a second.
@@ -106,7 +106,7 @@ struct SingleSignOnTests {
         do {
             try await run(services, cluster: cluster, slug: slug)
         } catch {
-            Issue.record("\(error)\n--- auth\n\(services.log("auth"))\n--- backend\n\(services.log("backend"))\n--- gateway\n\(services.log("gateway"))")
+            Issue.record("\(error)\n--- auth\n\(services.log("auth"))\n--- backend\n\(services.log("backend"))\n--- etl\n\(services.log("etl"))\n--- gateway\n\(services.log("gateway"))")
         }
         await services.stopAll()
     }
@@ -118,6 +118,8 @@ struct SingleSignOnTests {
         environment["AUTH_URL"] = "http://127.0.0.1:\(authPort)"
         let backend = try await services.start("backend", executable: "pulse-backend", environment: environment)
         environment["BACKEND_URL"] = "http://127.0.0.1:\(backend)"
+        let etl = try await services.start("etl", executable: "pulse-etl", environment: environment)
+        environment["ETL_URL"] = "http://127.0.0.1:\(etl)"
         let gateway = try await services.start("gateway", executable: "pulse-frontend-gateway", environment: environment)
         let http = try HTTPClient()
         // Ready once the keys were fetched from pulse-auth.
@@ -145,6 +147,10 @@ struct SingleSignOnTests {
         let bearer = try await http.get(direct, headers: ["Authorization": "Bearer \(admin.accessToken)"])
         #expect(bearer.status == .ok)
         #expect((try JSONSerialization.jsonObject(with: Data(bearer.body)) as? [String: Any])?["credential"] as? String == "bearer")
+        // The same cookie on the ETL service through the gateway.
+        let etlSession = try await http.get("http://127.0.0.1:\(gateway)/etl/session", headers: ["Cookie": admin.cookie])
+        #expect(etlSession.status == .ok)
+        #expect((try JSONSerialization.jsonObject(with: Data(etlSession.body)) as? [String: Any])?["service"] as? String == "etl")
         // And on the gateway's own protected endpoint.
         #expect(try await http.get("http://127.0.0.1:\(gateway)/gateway/session", headers: ["Cookie": admin.cookie]).status == .ok)
 
@@ -172,14 +178,16 @@ struct SingleSignOnTests {
                                          headers: ["Cookie": admin.cookie, "X-CSRF-Token": admin.csrfToken], body: [])
         #expect(logout.status.code == 204, "\(logout.bodyText)")
         let loggedOut = ContinuousClock.now
-        var bearerRefused = false, cookieRefused = false
-        while ContinuousClock.now - loggedOut < .seconds(1) && !(bearerRefused && cookieRefused) {
+        var bearerRefused = false, cookieRefused = false, etlRefused = false
+        while ContinuousClock.now - loggedOut < .seconds(1) && !(bearerRefused && cookieRefused && etlRefused) {
             bearerRefused = try await http.get(direct, headers: ["Authorization": "Bearer \(admin.accessToken)"]).status.code == 401
             cookieRefused = try await http.get(viaGateway, headers: ["Cookie": admin.cookie]).status.code == 401
-            if !(bearerRefused && cookieRefused) { try await Task.sleep(for: .milliseconds(20)) }
+            etlRefused = try await http.get("http://127.0.0.1:\(etl)/etl/session", headers: ["Authorization": "Bearer \(admin.accessToken)"]).status.code == 401
+            if !(bearerRefused && cookieRefused && etlRefused) { try await Task.sleep(for: .milliseconds(20)) }
         }
-        #expect(bearerRefused, "bearer token of the signed-out session still accepted after 1 s")
+        #expect(bearerRefused, "bearer token of the signed-out session still accepted by the backend after 1 s")
         #expect(cookieRefused, "cookie of the signed-out session still accepted after 1 s")
+        #expect(etlRefused, "bearer token of the signed-out session still accepted by the ETL service after 1 s")
         // The other session is untouched.
         #expect(try await http.get(direct, headers: ["Authorization": "Bearer \(viewer.accessToken)"]).status.code == 403)
 
