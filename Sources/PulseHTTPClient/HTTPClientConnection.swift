@@ -35,33 +35,134 @@ final class HTTPClientConnection: @unchecked Sendable {
         var receivedAnything: Bool
     }
 
-    /// Writes `request` and reads its response (skipping 1xx interim responses).
+    /// Where the reader is in a response body.
+    enum BodyCursor {
+        case length(remaining: Int)
+        /// Before a chunk-size line.
+        case chunkHeader
+        /// Inside a chunk's data.
+        case chunk(remaining: Int)
+        /// Until the server closes.
+        case close
+        case done
+    }
+
+    /// Writes `request` and reads the response head (skipping 1xx interim responses except 101).
+    /// `onBytes` runs when the first response bytes arrive.
+    func send(_ request: [UInt8], method: HTTPMethod, maximumHeadBytes: Int, deadline: UInt64, timeout: HTTPClientError,
+              onBytes: () -> Void) async throws -> (ClientResponseHead, BodyCursor) {
+        try await transport.write(request, deadline: deadline, timeout: timeout)
+        while true {
+            let head = try await readHead(limit: maximumHeadBytes, deadline: deadline, timeout: timeout, onBytes: onBytes)
+            if (100..<200).contains(head.status) && head.status != 101 { continue }
+            switch try head.framing(method: method) {
+            case .none: return (head, .done)
+            case .length(let n): return (head, .length(remaining: n))
+            case .chunked: return (head, .chunkHeader)
+            case .close: return (head, .close)
+            }
+        }
+    }
+
+    /// Writes `request` and reads the whole response.
     func exchange(_ request: [UInt8], method: HTTPMethod, maximumHeadBytes: Int, maximumBodyBytes: Int,
                   deadline: UInt64, timeout: HTTPClientError) async throws(Failure) -> Exchange {
         var receivedAnything = false
         do {
-            try await transport.write(request, deadline: deadline, timeout: timeout)
-            while true {
-                let head = try await readHead(limit: maximumHeadBytes, deadline: deadline, timeout: timeout) { receivedAnything = true }
-                if (100..<200).contains(head.status) && head.status != 101 { continue }
-                let framing = try head.framing(method: method)
-                let body: [UInt8]
-                switch framing {
-                case .none: body = []
-                case .length(let n):
-                    guard n <= maximumBodyBytes else { throw HTTPClientError.responseTooLarge(limit: maximumBodyBytes) }
-                    body = try await readExactly(n, deadline: deadline, timeout: timeout)
-                case .chunked: body = try await readChunked(limit: maximumBodyBytes, deadline: deadline, timeout: timeout)
-                case .close: body = try await readToEnd(limit: maximumBodyBytes, deadline: deadline, timeout: timeout)
-                }
-                completedRequests += 1
-                let reusable = framing != .close && head.keepAlive && head.status != 101 && position == buffer.count
-                return Exchange(head: head, body: body, reusable: reusable)
+            let (head, start) = try await send(request, method: method, maximumHeadBytes: maximumHeadBytes, deadline: deadline,
+                                                timeout: timeout) { receivedAnything = true }
+            var cursor = start
+            let closeDelimited = if case .close = cursor { true } else { false }
+            if case .length(let n) = cursor, n > maximumBodyBytes { throw HTTPClientError.responseTooLarge(limit: maximumBodyBytes) }
+            var body: [UInt8] = []
+            while let piece = try await nextBodyPiece(&cursor, limit: maximumBodyBytes - body.count, reportedLimit: maximumBodyBytes,
+                                                          deadline: deadline, timeout: timeout) {
+                body += piece
             }
+            return Exchange(head: head, body: body, reusable: finished(head, closeDelimited: closeDelimited))
         } catch let error as HTTPClientError {
             throw Failure(error: error, receivedAnything: receivedAnything)
         } catch {
             throw Failure(error: .io("\(error)"), receivedAnything: receivedAnything)
+        }
+    }
+
+    /// Counts a completed response; true when the connection can serve another request.
+    func finished(_ head: ClientResponseHead, closeDelimited: Bool) -> Bool {
+        completedRequests += 1
+        return !closeDelimited && head.keepAlive && head.status != 101 && position == buffer.count
+    }
+
+    /// The next piece of the body (nil at its end), at most `limit` bytes of data in total
+    /// from here on (more is `responseTooLarge(limit: reportedLimit)`).
+    func nextBodyPiece(_ cursor: inout BodyCursor, limit: Int, reportedLimit: Int, deadline: UInt64,
+                       timeout: HTTPClientError) async throws -> [UInt8]? {
+        while true {
+            switch cursor {
+            case .done:
+                return nil
+            case .length(let remaining):
+                if remaining == 0 {
+                    cursor = .done
+                    return nil
+                }
+                if available == 0 { try await fill(deadline: deadline, timeout: timeout) }
+                let piece = take(min(remaining, available))
+                cursor = .length(remaining: remaining - piece.count)
+                return piece
+            case .chunkHeader:
+                let line = try await readLine(limit: 4096, deadline: deadline, timeout: timeout)
+                let sizeText = line.prefix { $0 != UInt8(ascii: ";") }
+                guard !sizeText.isEmpty, sizeText.count <= 15,
+                    let size = Int(String(decoding: sizeText, as: UTF8.self).trimmingSpaces(), radix: 16), size >= 0
+                else { throw HTTPClientError.malformedResponse("bad chunk size") }
+                if size == 0 {
+                    try await skipTrailers(deadline: deadline, timeout: timeout)
+                    cursor = .done
+                    return nil
+                }
+                guard size <= limit else { throw HTTPClientError.responseTooLarge(limit: reportedLimit) }
+                cursor = .chunk(remaining: size)
+            case .chunk(let remaining):
+                if available == 0 { try await fill(deadline: deadline, timeout: timeout) }
+                let piece = take(min(remaining, available))
+                if piece.count == remaining {
+                    while available < 2 { try await fill(deadline: deadline, timeout: timeout) }
+                    guard buffer[position] == 13, buffer[position + 1] == 10 else {
+                        throw HTTPClientError.malformedResponse("chunk not followed by CRLF")
+                    }
+                    position += 2
+                    cursor = .chunkHeader
+                } else {
+                    cursor = .chunk(remaining: remaining - piece.count)
+                }
+                return piece
+            case .close:
+                let piece = available > 0 ? take(available) : try await transport.read(max: 64 * 1024, deadline: deadline, timeout: timeout)
+                if piece.isEmpty {
+                    cursor = .done
+                    return nil
+                }
+                guard piece.count <= limit else { throw HTTPClientError.responseTooLarge(limit: reportedLimit) }
+                return piece
+            }
+        }
+    }
+
+    private func take(_ n: Int) -> [UInt8] {
+        let out = Array(buffer[position..<position + n])
+        position += n
+        return out
+    }
+
+    /// Trailer fields (ignored, bounded) up to the empty line.
+    private func skipTrailers(deadline: UInt64, timeout: HTTPClientError) async throws {
+        var trailerBytes = 0
+        while true {
+            let trailer = try await readLine(limit: 8192, deadline: deadline, timeout: timeout)
+            if trailer.isEmpty { return }
+            trailerBytes += trailer.count
+            if trailerBytes > 16 * 1024 { throw HTTPClientError.malformedResponse("trailers too large") }
         }
     }
 
@@ -118,13 +219,6 @@ final class HTTPClientConnection: @unchecked Sendable {
         return nil
     }
 
-    private func readExactly(_ n: Int, deadline: UInt64, timeout: HTTPClientError) async throws -> [UInt8] {
-        while available < n { try await fill(deadline: deadline, timeout: timeout) }
-        let out = Array(buffer[position..<position + n])
-        position += n
-        return out
-    }
-
     private func readLine(limit: Int, deadline: UInt64, timeout: HTTPClientError) async throws -> ArraySlice<UInt8> {
         while true {
             if let lf = buffer[position...].firstIndex(of: 10) {
@@ -136,43 +230,6 @@ final class HTTPClientConnection: @unchecked Sendable {
             }
             if available > limit { throw HTTPClientError.malformedResponse("chunk line too long") }
             try await fill(deadline: deadline, timeout: timeout)
-        }
-    }
-
-    private func readChunked(limit: Int, deadline: UInt64, timeout: HTTPClientError) async throws -> [UInt8] {
-        var body: [UInt8] = []
-        while true {
-            let line = try await readLine(limit: 4096, deadline: deadline, timeout: timeout)
-            let sizeText = line.prefix { $0 != UInt8(ascii: ";") }.drop { $0 == 32 || $0 == 9 }
-            guard !sizeText.isEmpty, sizeText.count <= 15, let size = Int(String(decoding: sizeText, as: UTF8.self).trimmingSpaces(), radix: 16), size >= 0
-            else { throw HTTPClientError.malformedResponse("bad chunk size") }
-            if size == 0 {
-                // Trailer fields (ignored) up to the empty line.
-                var trailerBytes = 0
-                while true {
-                    let trailer = try await readLine(limit: 8192, deadline: deadline, timeout: timeout)
-                    if trailer.isEmpty { return body }
-                    trailerBytes += trailer.count
-                    if trailerBytes > 16 * 1024 { throw HTTPClientError.malformedResponse("trailers too large") }
-                }
-            }
-            guard body.count + size <= limit else { throw HTTPClientError.responseTooLarge(limit: limit) }
-            while available < size + 2 { try await fill(deadline: deadline, timeout: timeout) }
-            body.append(contentsOf: buffer[position..<position + size])
-            position += size
-            guard buffer[position] == 13, buffer[position + 1] == 10 else { throw HTTPClientError.malformedResponse("chunk not followed by CRLF") }
-            position += 2
-        }
-    }
-
-    private func readToEnd(limit: Int, deadline: UInt64, timeout: HTTPClientError) async throws -> [UInt8] {
-        var body = Array(buffer[position...])
-        position = buffer.count
-        while true {
-            if body.count > limit { throw HTTPClientError.responseTooLarge(limit: limit) }
-            let bytes = try await transport.read(max: 64 * 1024, deadline: deadline, timeout: timeout)
-            if bytes.isEmpty { return body }
-            body.append(contentsOf: bytes)
         }
     }
 }
