@@ -90,11 +90,27 @@ public final class HTTPClient: Sendable {
         }
     }
 
-    /// One request/response on a pooled connection; one retry on a fresh connection when a
-    /// reused one turns out to be closed before any response byte (idempotent methods only).
+    /// One request/response on a pooled connection.
     private func send(method: HTTPMethod, url: ClientURL, headers: HTTPHeaders, body: [UInt8],
                       overallDeadline: UInt64) async throws(HTTPClientError) -> HTTPClientResponse {
         let requestBytes = try serialize(method: method, url: url, headers: headers, body: body)
+        let (exchange, connection) = try await onPooledConnection(url: url, method: method, overallDeadline: overallDeadline) {
+            connection, deadline, timeout throws(HTTPClientConnection.Failure) in
+            try await connection.exchange(requestBytes, method: method, maximumHeadBytes: configuration.maximumHeadBytes,
+                                          maximumBodyBytes: configuration.maximumResponseBytes, deadline: deadline, timeout: timeout)
+        }
+        pool.release(connection, reusable: exchange.reusable)
+        return try finish(exchange, url: url)
+    }
+
+    /// Runs `operation` on a pooled connection and returns its result with the connection
+    /// (the caller releases it). On failure the connection is closed; when a reused one fails
+    /// before any response byte (the server closed it meanwhile), an idempotent request is
+    /// retried once on a fresh connection.
+    func onPooledConnection<T>(
+        url: ClientURL, method: HTTPMethod, overallDeadline: UInt64,
+        _ operation: (HTTPClientConnection, UInt64, HTTPClientError) async throws(HTTPClientConnection.Failure) -> T
+    ) async throws(HTTPClientError) -> (T, HTTPClientConnection) {
         let idempotent = [HTTPMethod.get, .head, .put, .delete, .options].contains(method)
         var attempt = 0
         while true {
@@ -113,20 +129,18 @@ public final class HTTPClient: Sendable {
             }
             let (deadline, timeout) = Self.earlier(monotonicNanos() &+ configuration.timeouts.request.nanoseconds, .requestTimeout,
                                                    overallDeadline, .overallTimeout)
-            let exchange: HTTPClientConnection.Exchange
             do throws(HTTPClientConnection.Failure) {
-                exchange = try await connection.exchange(
-                    requestBytes, method: method, maximumHeadBytes: configuration.maximumHeadBytes,
-                    maximumBodyBytes: configuration.maximumResponseBytes, deadline: deadline, timeout: timeout)
+                return (try await operation(connection, deadline, timeout), connection)
             } catch {
                 pool.release(connection, reusable: false)
                 if reused && idempotent && attempt == 1 && !error.receivedAnything && error.error.isStaleConnectionSymptom { continue }
                 throw error.error
             }
-            pool.release(connection, reusable: exchange.reusable)
-            return try finish(exchange, url: url)
         }
     }
+
+    /// Releases a connection whose response body was read to the end (or abandoned).
+    func release(_ connection: HTTPClientConnection, reusable: Bool) { pool.release(connection, reusable: reusable) }
 
     func connect(_ url: ClientURL, overallDeadline: UInt64) async throws -> HTTPClientConnection {
         let (deadline, _) = Self.earlier(monotonicNanos() &+ configuration.timeouts.connect.nanoseconds, .connectTimeout,
@@ -160,7 +174,8 @@ public final class HTTPClient: Sendable {
         a <= b ? (a, aError) : (b, bError)
     }
 
-    func serialize(method: HTTPMethod, url: ClientURL, headers: HTTPHeaders, body: [UInt8], upgrade: String? = nil) throws(HTTPClientError) -> [UInt8] {
+    func serialize(method: HTTPMethod, url: ClientURL, headers: HTTPHeaders, body: [UInt8], upgrade: String? = nil,
+                   offerGzip: Bool? = nil) throws(HTTPClientError) -> [UInt8] {
         guard !method.rawValue.isEmpty, method.rawValue.utf8.allSatisfy(ClientResponseHead.isTokenByte) else {
             throw .invalidURL("bad method \(method)")
         }
@@ -183,7 +198,7 @@ public final class HTTPClient: Sendable {
             head += "Connection: Upgrade\r\nUpgrade: \(upgrade)\r\n"
         }
         if !hasUserAgent { head += "User-Agent: \(configuration.userAgent)\r\n" }
-        if configuration.decompress && !hasAcceptEncoding { head += "Accept-Encoding: gzip\r\n" }
+        if (offerGzip ?? configuration.decompress) && !hasAcceptEncoding { head += "Accept-Encoding: gzip\r\n" }
         if !body.isEmpty || [HTTPMethod.post, .put, .patch].contains(method) { head += "Content-Length: \(body.count)\r\n" }
         head += "\r\n"
         return Array(head.utf8) + body

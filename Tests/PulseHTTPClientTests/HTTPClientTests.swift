@@ -60,6 +60,46 @@ struct HTTPClientTests {
         }
     }
 
+    @Test func streamedBodiesArriveInPiecesAndFreeTheConnection() async throws {
+        let r = router {
+            $0.get("/pieces") { _ in
+                HTTPResponse(status: .ok, headers: ["Content-Type": "text/plain"], body: .stream { writer in
+                    for i in 0..<20 {
+                        try await writer.write("piece\(i);")
+                        try await Task.sleep(for: .milliseconds(5))
+                    }
+                })
+            }
+            $0.get("/fixed") { _ in .text(String(repeating: "z", count: 300)) }
+        }
+        try await withLiveHTTPServer(responder: r) { _, port in
+            let client = try HTTPClient(configuration: .init(pool: .init(maximumConnectionsPerOrigin: 1)))
+            let response = try await client.stream(HTTPClientRequest(url: "http://127.0.0.1:\(port)/pieces"))
+            #expect(response.status == .ok && response.contentLength == nil && response.hasBody)
+            var text = ""
+            var pieces = 0
+            for try await piece in response.body {
+                text += String(decoding: piece, as: UTF8.self)
+                pieces += 1
+            }
+            #expect(text == (0..<20).map { "piece\($0);" }.joined())
+            #expect(pieces > 1)
+            // Read to the end, the connection is pooled again (the limit is 1).
+            let fixed = try await client.stream(HTTPClientRequest(url: "http://127.0.0.1:\(port)/fixed"))
+            #expect(fixed.contentLength == 300)
+            #expect(try await fixed.body.collect(upTo: 1000).count == 300)
+            #expect(client.statistics.opened == 1)
+            // An abandoned body closes its connection instead of pooling it.
+            let abandoned = try await client.stream(HTTPClientRequest(url: "http://127.0.0.1:\(port)/pieces"))
+            _ = try await abandoned.body.next()
+            abandoned.body.cancel()
+            #expect(try await client.get("http://127.0.0.1:\(port)/fixed").body.count == 300)
+            #expect(client.statistics.opened == 2)
+            let tooBig = try await client.stream(HTTPClientRequest(url: "http://127.0.0.1:\(port)/fixed"))
+            await #expect(throws: HTTPClientError.responseTooLarge(limit: 100)) { _ = try await tooBig.body.collect(upTo: 100) }
+        }
+    }
+
     @Test func gzipIsDecoded() async throws {
         let text = String(repeating: "pulse gzip body ", count: 2000)
         var r = router { $0.get("/big") { _ in .text(text) } }

@@ -26,6 +26,12 @@ struct GatewayProxyTests {
             try await Task.sleep(for: .seconds(1))
             return .text("late")
         }
+        router.get("/api/v1/large") { _ in
+            HTTPResponse(status: .ok, headers: ["Content-Type": "application/octet-stream"], body: .stream { writer in
+                for i in 0..<64 { try await writer.write([UInt8](repeating: UInt8(i), count: 16 * 1024)) }
+            })
+        }
+        router.get("/api/v1/empty") { _ in HTTPResponse(status: .noContent) }
         router.get("/api/v1/redirect") { _ in HTTPResponse(status: HTTPStatus(code: 302), headers: ["Location": "/elsewhere"]) }
         router.webSocket("/ws/echo") { session in
             for await message in session.messages {
@@ -76,6 +82,11 @@ struct GatewayProxyTests {
             // Redirects are the browser's business: passed through, not followed.
             let redirect = try await client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/api/v1/redirect", maximumRedirects: 0))
             #expect(redirect.status.code == 302 && redirect.headers["Location"] == "/elsewhere")
+            // A 1 MiB streamed body arrives intact; a 204 stays bodiless.
+            let large = try await client.get("http://127.0.0.1:\(port)/api/v1/large")
+            #expect(large.body == (0..<64).flatMap { [UInt8](repeating: UInt8($0), count: 16 * 1024) })
+            let empty = try await client.get("http://127.0.0.1:\(port)/api/v1/empty")
+            #expect(empty.status.code == 204 && empty.body.isEmpty)
             // Upstream 404 passes through.
             #expect(try await client.get("http://127.0.0.1:\(port)/api/v1/missing").status.code == 404)
         }

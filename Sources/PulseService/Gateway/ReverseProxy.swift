@@ -7,9 +7,9 @@ import PulseHTTPClient
 /// Forwards requests to an upstream service over `HTTPClient` (keep-alive pool per upstream):
 /// hop-by-hop fields stripped both ways, `X-Request-Id`, `X-Forwarded-For`,
 /// `X-Forwarded-Proto` and `X-Forwarded-Host` set, redirects and encodings passed through
-/// untouched; `Upgrade` requests (WebSocket) become a byte tunnel. Bodies are bounded, not streamed (requests by the server's body limit,
-/// responses by the client's `maximumResponseBytes`). An unreachable upstream is a 502, a
-/// slow one a 504, both problem+json.
+/// untouched; `Upgrade` requests (WebSocket) become a byte tunnel. Request bodies are bounded by
+/// the server's body limit; response bodies over 256 KiB (or without a length) are streamed.
+/// An unreachable upstream is a 502, a slow one a 504, both problem+json.
 public struct ReverseProxy: Sendable {
     /// Base URL of the upstream, without a trailing slash (`http://127.0.0.1:3001`).
     public let upstream: String
@@ -41,14 +41,31 @@ public struct ReverseProxy: Sendable {
         let outgoing = HTTPClientRequest(method: request.method, url: upstream + request.target, headers: headers, body: request.body,
                                          maximumRedirects: 0)
         do {
-            let response = try await client.execute(outgoing)
+            let response = try await client.stream(outgoing)
             var back = HopByHopHeaders.removing(from: response.headers)
             back.remove(name: "Content-Length")
-            return HTTPResponse(status: response.status, headers: back, body: .bytes(response.body))
+            // Small or empty bodies are relayed whole (keeping Content-Length); the rest is
+            // streamed piece by piece (chunked to the browser), never held in memory.
+            if !response.hasBody { return HTTPResponse(status: response.status, headers: back) }
+            if let length = response.contentLength, length <= Self.bufferedBodyLimit {
+                return HTTPResponse(status: response.status, headers: back, body: .bytes(try await response.body.collect(upTo: length)))
+            }
+            let body = response.body
+            return HTTPResponse(status: response.status, headers: back, body: .stream { writer in
+                do {
+                    for try await piece in body { try await writer.write(piece) }
+                } catch {
+                    body.cancel()
+                    throw error
+                }
+            })
         } catch {
             return failure(error, request)
         }
     }
+
+    /// Bodies up to this size (with a Content-Length) are relayed in one piece.
+    static let bufferedBodyLimit = 256 * 1024
 
     /// The request's end-to-end headers plus the forwarding ones.
     func forwardedHeaders(_ request: HTTPRequest) -> HTTPHeaders {
