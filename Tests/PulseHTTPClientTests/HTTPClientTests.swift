@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import PulseHTTP
 import PulseHTTPClient
 import PulseTestSupport
@@ -373,5 +374,32 @@ struct HTTPClientFailureTests {
         call.cancel()
         #expect(await call.value == .cancelled)
         #expect(ContinuousClock.now - started < .seconds(1))
+    }
+
+    /// A listener that never accepts, its queue full: the kernel drops further SYNs, so a
+    /// connect can only time out.
+    @Test func connectTimeoutWhenTheServerNeverAnswers() async throws {
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(listener) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) } }
+        _ = listen(listener, 0)
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) } }
+        let port = Int(UInt16(bigEndian: address.sin_port))
+        var fillers: [Int32] = []
+        defer { for fd in fillers { close(fd) } }
+        for _ in 0..<4 {
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+            _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, length) } }
+            fillers.append(fd)
+        }
+        try await Task.sleep(for: .milliseconds(50))
+        let client = try HTTPClient(configuration: .init(timeouts: .init(connect: .milliseconds(300))))
+        let started = ContinuousClock.now
+        await #expect(throws: HTTPClientError.connectTimeout) { _ = try await client.get("http://127.0.0.1:\(port)/") }
+        #expect(ContinuousClock.now - started < .seconds(2))
     }
 }
