@@ -46,6 +46,12 @@ struct ServiceAuthenticationTests {
                                                  client: try HTTPClient())
             var routes = ServiceRoutes()
             SessionRoutes.register(on: &routes, path: "/api/v1/session", auth: auth, service: "backend")
+            routes.get("/api/v1/tenant", summary: "The caller's tenant.", middleware: [auth.require("session:read")]) { request in
+                .text("tenant \(try request.tenantID())")
+            }
+            routes.get("/api/v1/unprotected", summary: "A route without the middleware.") { request in
+                .text("tenant \(try request.tenantID())")
+            }
             try await withLiveHTTPServer(responder: routes.router) { _, port in try await body(auth, port) }
         }
     }
@@ -68,6 +74,10 @@ struct ServiceAuthenticationTests {
             #expect(body?["permissions"] as? [String] == ["session:read"])
             // POST with a bearer token needs no CSRF token (no ambient credential).
             #expect(try await get(port, token: try token(key, permissions: ["session:*"]), method: .post, path: "/api/v1/session/ping").status == .ok)
+
+            #expect(try await get(port, token: try token(key, permissions: ["session:read"]), path: "/api/v1/tenant").bodyText == "tenant 3")
+            // Without the middleware nothing is authenticated: asking for the tenant is a 401.
+            #expect(try await get(port, token: try token(key, permissions: ["session:read"]), path: "/api/v1/unprotected").status.code == 401)
 
             let none = try await get(port, token: nil)
             #expect(none.status.code == 401)

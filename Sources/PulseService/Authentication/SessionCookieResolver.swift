@@ -17,6 +17,8 @@ public final class SessionCookieResolver: Sendable {
 
     private struct State {
         var entries: [String: Entry] = [:]
+        /// Lookups in flight, so a page firing ten API calls at once asks pulse-auth once.
+        var inflight: [String: Task<Identity, any Error>] = [:]
         var revocations = RevocationList()
         var lookups = 0
     }
@@ -57,10 +59,23 @@ public final class SessionCookieResolver: Sendable {
             return entry.identity
         }
         if let cached { return cached }
-        let identity = try await fetch(cookie: cookie, requestID: requestID)
+        let task = state.withLock { s -> Task<Identity, any Error> in
+            if let running = s.inflight[cookie] { return running }
+            s.lookups += 1
+            let task = Task { [self] () throws -> Identity in
+                do throws(Failure) { return try await fetch(cookie: cookie, requestID: requestID) } catch { throw error }
+            }
+            s.inflight[cookie] = task
+            return task
+        }
+        let identity: Identity
+        do { identity = try await task.value } catch {
+            state.withLock { s in if s.inflight[cookie] == task { s.inflight[cookie] = nil } }
+            throw (error as? Failure) ?? .unavailable("\(error)")
+        }
         let entry = Entry(identity: identity, fetchedAt: now)
         return try state.withLock { s throws(Failure) -> Identity in
-            s.lookups += 1
+            if s.inflight[cookie] == task { s.inflight[cookie] = nil }
             // A revocation that arrived while pulse-auth was answering still wins.
             if Self.isRevoked(entry, s.revocations, now: Date()) { throw .notSignedIn }
             if s.entries.count >= capacity { s.entries.removeAll(keepingCapacity: true) }

@@ -32,7 +32,7 @@ public enum SessionRoutes {
     }
 
     static func document(_ request: HTTPRequest, service: String) throws -> HTTPResponse {
-        guard let identity = request.identity(as: Identity.self) else { throw HTTPError(.unauthorized, detail: "authentication required") }
+        let identity = try request.authenticatedIdentity()
         let document = Document(service: service, kind: identity.kind.rawValue, user: identity.subject, client_id: identity.clientID,
                                 roles: identity.roles.sorted(), permissions: identity.permissions.sorted(), session_id: identity.sessionID,
                                 credential: (request.context[CredentialKindKey.self] ?? .bearer).rawValue)
