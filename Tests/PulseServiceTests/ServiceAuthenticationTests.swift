@@ -143,6 +143,10 @@ struct ServiceAuthenticationTests {
         #expect(set.issuer == "https://id.example")
         #expect(set.csrfKey?.count == 32)
         #expect(throws: AuthSettings.Invalid.self) { try AuthSettings.fromEnvironment(["AUTH_CSRF_KEY": "short"], snapshot: snapshot) }
+        // A CA file that cannot be read stops the service at start, not at the first request.
+        let pinned = try AuthSettings.fromEnvironment(["AUTH_URL": "https://auth.internal", "AUTH_CA_FILE": "/nonexistent/ca.pem"],
+                                                      snapshot: snapshot)
+        #expect(throws: HTTPClientError.self) { _ = try pinned.makeClient() }
         #expect(throws: AuthSettings.Invalid.self) { try AuthSettings.fromEnvironment(["AUTH_URL": "ftp://x"], snapshot: snapshot) }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import PulseConfiguration
+import PulseHTTPClient
 import PulseSecurity
 
 /// How a service (backend, etl, ai, gateway) trusts the auth service. Read from the
@@ -9,7 +10,8 @@ import PulseSecurity
 /// `<AUTH_URL>/.well-known/jwks.json`), `AUTH_ISSUER` (default `AUTH_URL`, as pulse-auth's
 /// own default), `AUTH_AUDIENCE` (`pulse`), `AUTH_CSRF_KEY` (the key pulse-auth signs CSRF
 /// tokens with; without it cookie-authenticated writes are refused) and
-/// `AUTH_SESSION_CACHE_SECONDS` (how long a resolved session cookie is reused; 30).
+/// `AUTH_SESSION_CACHE_SECONDS` (how long a resolved session cookie is reused; 30) and
+/// `AUTH_CA_FILE` (PEM CAs to trust for an https `AUTH_URL` instead of the system store).
 public struct AuthSettings: Sendable {
     public var authURL: String
     public var jwksURL: String
@@ -19,6 +21,8 @@ public struct AuthSettings: Sendable {
     public var sessionCacheLifetime: TimeInterval
     /// Longest access-token lifetime: how far back the revocation snapshot looks.
     public var accessTokenLifetime: TimeInterval
+    /// PEM file of CAs for an https `authURL` (nil: the system trust store).
+    public var caFile: String?
 
     public init(authURL: String, jwksURL: String? = nil, issuer: String? = nil, audience: String = "pulse", csrfKey: [UInt8]? = nil,
                 sessionCacheLifetime: TimeInterval = 30, accessTokenLifetime: TimeInterval = 3600) {
@@ -58,6 +62,7 @@ public struct AuthSettings: Sendable {
             }
             settings.sessionCacheLifetime = seconds
         }
+        settings.caFile = value("AUTH_CA_FILE")
         if let text = value("AUTH_ACCESS_TOKEN_LIFETIME") {
             guard let seconds = Double(text), seconds > 0, seconds <= 3600 else {
                 throw Invalid(message: "AUTH_ACCESS_TOKEN_LIFETIME: expected seconds in 1...3600, got \(text)")
@@ -65,5 +70,13 @@ public struct AuthSettings: Sendable {
             settings.accessTokenLifetime = seconds
         }
         return settings
+    }
+
+    /// The client for pulse-auth: short timeouts, since a JWKS refetch or a cookie lookup
+    /// holds up the request that needed it.
+    public func makeClient() throws -> HTTPClient {
+        try HTTPClient(configuration: HTTPClientConfiguration(
+            timeouts: .init(connect: .seconds(2), request: .seconds(5), overall: .seconds(8)),
+            tls: .init(trustedCAFile: caFile), maximumRedirects: 0, maximumResponseBytes: 1 << 20))
     }
 }

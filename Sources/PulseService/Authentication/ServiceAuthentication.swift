@@ -100,7 +100,7 @@ public final class ServiceAuthentication: Sendable {
                                environment: [String: String] = ProcessInfo.processInfo.environment,
                                logger: Logger) throws -> ServiceAuthentication {
         let settings = try AuthSettings.fromEnvironment(environment, snapshot: definition.snapshot)
-        let auth = try ServiceAuthentication(settings: settings, client: try HTTPClient())
+        let auth = try ServiceAuthentication(settings: settings, client: try settings.makeClient())
         if settings.csrfKey == nil {
             logger.warning("AUTH_CSRF_KEY is not set: cookie-authenticated writes will be refused (bearer tokens still work)")
         }
