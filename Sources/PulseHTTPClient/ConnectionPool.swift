@@ -21,6 +21,8 @@ final class ConnectionPool: Sendable {
         var origins: [ClientURL.Origin: OriginState] = [:]
         var nextWaiterID: UInt64 = 0
         var shutDown = false
+        /// One idle sweep timer at a time, however many connections go idle.
+        var sweepScheduled = false
         var opened = 0
         var reused = 0
     }
@@ -113,18 +115,22 @@ final class ConnectionPool: Sendable {
     func release(_ connection: HTTPClientConnection, reusable: Bool) {
         let origin = connection.origin
         connection.idleSince = monotonicNanos()
-        let (keep, waiter) = state.withLock { s -> (Bool, Waiter?) in
+        let (keep, waiter, sweep) = state.withLock { s -> (Bool, Waiter?, Bool) in
             var o = s.origins[origin, default: OriginState()]
             defer { s.origins[origin] = o }
             let keep = reusable && !s.shutDown && o.idle.count < configuration.maximumIdlePerOrigin
             if keep { o.idle.append(connection) } else { o.open -= 1 }
-            return (keep, o.waiters.isEmpty ? nil : o.waiters.removeFirst())
+            let sweep = keep && !s.sweepScheduled
+            if sweep { s.sweepScheduled = true }
+            return (keep, o.waiters.isEmpty ? nil : o.waiters.removeFirst(), sweep)
         }
         if !keep { connection.close() }
         waiter?.continuation.resume()
-        if keep {
-            loop.scheduleTask(after: configuration.idleTimeout + .milliseconds(50)) { [weak self] in self?.closeExpired() }
-        }
+        if sweep { scheduleSweep() }
+    }
+
+    private func scheduleSweep() {
+        loop.scheduleTask(after: configuration.idleTimeout + .milliseconds(50)) { [weak self] in self?.closeExpired() }
     }
 
     /// A connection attempt failed: free its slot and let a waiter try.
@@ -140,18 +146,22 @@ final class ConnectionPool: Sendable {
     func closeExpired() {
         let now = monotonicNanos()
         let limit = configuration.idleTimeout.nanoseconds
-        let expired = state.withLock { s -> [HTTPClientConnection] in
+        let (expired, again) = state.withLock { s -> ([HTTPClientConnection], Bool) in
             var out: [HTTPClientConnection] = []
+            var remaining = false
             for (origin, var o) in s.origins {
                 let (old, fresh) = (o.idle.filter { now &- $0.idleSince >= limit }, o.idle.filter { now &- $0.idleSince < limit })
                 o.idle = fresh
                 o.open -= old.count
                 out += old
+                remaining = remaining || !fresh.isEmpty
                 s.origins[origin] = o
             }
-            return out
+            s.sweepScheduled = remaining && !s.shutDown
+            return (out, s.sweepScheduled)
         }
         for connection in expired { connection.close() }
+        if again { scheduleSweep() }
     }
 
     /// Closes every idle connection and refuses further use; waiters fail with `shutdown`.

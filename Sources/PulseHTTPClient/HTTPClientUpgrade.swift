@@ -33,6 +33,8 @@ public final class HTTPClientUpgradedStream: Sendable {
     }
 
     public func close() { connection.close() }
+
+    deinit { connection.close() }
 }
 
 /// What `HTTPClient.upgrade` got: the switched connection, or the server's ordinary answer.
