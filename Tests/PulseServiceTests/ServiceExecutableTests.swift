@@ -11,10 +11,13 @@ func executableServesStandardEndpointsAndStopsOnSIGTERM(service: ServiceName) as
     let dir = TemporaryDirectory("pulse-\(service.rawValue)")
     defer { dir.remove() }
     let log = dir.path + "/service.log"
+    let closed = "http://127.0.0.1:\(freePort())"
     let pid = try ChildProcess.spawn(ChildSpec(
         name: service.rawValue, executable: buildDirectory + "/" + service.executableName,
         arguments: ["--port", "0", "--config", dir.write("empty.toml", "")],
-        environment: ["PULSE_LOG_COLOR": "auto"], logFile: log))
+        // Upstreams on a closed port: hermetic even when another Pulse runs on the default ports.
+        environment: ["PULSE_LOG_COLOR": "auto", "AUTH_URL": closed, "BACKEND_URL": closed, "ETL_URL": closed, "AI_URL": closed],
+        logFile: log))
     var stopped = false
     defer { if !stopped { kill(pid, SIGKILL); _ = ChildProcess.reap(pid) } }
     let port = try #require(await announcedPort(logFile: log), "no 'Service started' line in \(log)")
