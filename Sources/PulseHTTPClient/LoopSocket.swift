@@ -1,4 +1,5 @@
 import CLinuxShims
+import Dispatch
 import Glibc
 import PulseSystem
 import Synchronization
@@ -32,10 +33,7 @@ final class LoopSocket: EventHandler, @unchecked Sendable {
 
     /// Connects to `host:port`; `deadline` is monotonic nanoseconds.
     static func connect(host: String, port: Int, loop: EventLoop, deadline: UInt64) async throws -> LoopSocket {
-        let candidates: [ResolvedAddress]
-        do { candidates = try SocketAddress.resolve(host: host, port: port, passive: false) } catch {
-            throw HTTPClientError.resolveFailed(host: host)
-        }
+        let candidates = try await resolve(host: host, port: port)
         var lastError: HTTPClientError = .resolveFailed(host: host)
         for var candidate in candidates {
             let fd = Glibc.socket(candidate.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
@@ -65,6 +63,22 @@ final class LoopSocket: EventHandler, @unchecked Sendable {
             }
         }
         throw lastError
+    }
+
+    /// Resolves `host`: IP literals at once, names with `getaddrinfo` on a Dispatch thread
+    /// (it blocks; a slow DNS server must not hold a cooperative-pool thread).
+    private static func resolve(host: String, port: Int) async throws -> [ResolvedAddress] {
+        if TLSTransport.isIPAddress(host) {
+            do { return try SocketAddress.resolve(host: host, port: port, passive: false) } catch { throw HTTPClientError.resolveFailed(host: host) }
+        }
+        let result: Result<[ResolvedAddress], HTTPClientError> = await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                do { continuation.resume(returning: .success(try SocketAddress.resolve(host: host, port: port, passive: false))) } catch {
+                    continuation.resume(returning: .failure(.resolveFailed(host: host)))
+                }
+            }
+        }
+        return try result.get()
     }
 
     deinit {
