@@ -5,5 +5,5 @@ import PulseCore
 // ServiceAuthentication; the service's own routes are added in the closure.
 await ServiceMain.run(.backend) { service, logger in
     let auth = try ServiceAuthentication.install(into: &service, logger: logger)
-    SessionRoutes.register(on: &service.routes, path: "/api/v1/session", auth: auth, service: "backend")
+    SessionRoutes.register(on: &service.routes, path: "/api/v1/session", auth: auth, service: "backend", permission: "analytics:read")
 }

@@ -5,5 +5,5 @@ import PulseCore
 // ServiceAuthentication; the service's own routes are added in the closure.
 await ServiceMain.run(.etl) { service, logger in
     let auth = try ServiceAuthentication.install(into: &service, logger: logger)
-    SessionRoutes.register(on: &service.routes, path: "/etl/session", auth: auth, service: "etl")
+    SessionRoutes.register(on: &service.routes, path: "/etl/session", auth: auth, service: "etl", permission: "etl:read")
 }

@@ -7,7 +7,7 @@ import PulseCore
 await ServiceMain.run(.gateway) { service, logger in
     let environment = ProcessInfo.processInfo.environment
     let auth = try ServiceAuthentication.install(into: &service, environment: environment, logger: logger)
-    SessionRoutes.register(on: &service.routes, path: "/gateway/session", auth: auth, service: "gateway")
+    SessionRoutes.register(on: &service.routes, path: "/gateway/session", auth: auth, service: "gateway", permission: "analytics:read")
     GatewayRoutes.register(on: &service.routes, upstreams: GatewayRoutes.Upstreams(environment: environment, snapshot: service.snapshot),
                            client: try ReverseProxy.makeClient(), logger: logger)
     service.routes.use(SecurityHeadersMiddleware())

@@ -45,7 +45,7 @@ struct ServiceAuthenticationTests {
             let auth = try ServiceAuthentication(settings: AuthSettings(authURL: "http://127.0.0.1:\(jwksPort)", issuer: Self.issuer),
                                                  client: try HTTPClient())
             var routes = ServiceRoutes()
-            SessionRoutes.register(on: &routes, path: "/api/v1/session", auth: auth, service: "backend")
+            SessionRoutes.register(on: &routes, path: "/api/v1/session", auth: auth, service: "backend", permission: "session:read")
             routes.get("/api/v1/tenant", summary: "The caller's tenant.", middleware: [auth.require("session:read")]) { request in
                 .text("tenant \(try request.tenantID())")
             }
@@ -123,7 +123,7 @@ struct ServiceAuthenticationTests {
                                              client: try HTTPClient())
         #expect(await auth.readinessCheck.check() != .ready)
         var routes = ServiceRoutes()
-        SessionRoutes.register(on: &routes, path: "/s", auth: auth, service: "t")
+        SessionRoutes.register(on: &routes, path: "/s", auth: auth, service: "t", permission: "session:read")
         try await withLiveHTTPServer(responder: routes.router) { _, port in
             let response = try await get(port, token: try token(Ed25519SigningKey.generate(), permissions: ["session:read"]), path: "/s")
             #expect(response.status.code == 503 || response.status.code == 401)

@@ -59,7 +59,7 @@ struct SingleSignOnTests {
         init(_ text: String) { description = text }
     }
 
-    /// A tenant with an admin (holding `session:read`) and a viewer (no permissions).
+    /// A tenant with an admin (holding `analytics:*` and `etl:*`) and a viewer (no permissions).
     static func seed(_ cluster: PostgresTestCluster.Handle) async throws -> String {
         let owner = try PostgresDatabase(configuration: PostgresConfiguration(primary: cluster.connection.ownerURL))
         let app = try PostgresDatabase(configuration: PostgresConfiguration(primary: cluster.connection.primaryURL))
@@ -70,7 +70,11 @@ struct SingleSignOnTests {
         }
         try await app.client(clientID).write { tx in
             let admin = try await tx.query("INSERT INTO roles (client_id, name) VALUES ($1, 'admin') RETURNING id", clientID)[0].decode(Int.self, at: 0)
-            try await tx.query("INSERT INTO role_permissions (client_id, role_id, permission) VALUES ($1, $2, $3)", clientID, admin, SessionRoutes.permission)
+            // As the demo admin role: whole areas (`analytics:*` covers the backend's and the
+            // gateway's `analytics:read`, `etl:*` the ETL service's `etl:read`).
+            for permission in ["analytics:*", "etl:*"] {
+                try await tx.query("INSERT INTO role_permissions (client_id, role_id, permission) VALUES ($1, $2, $3)", clientID, admin, permission)
+            }
             let viewer = try await tx.query("INSERT INTO roles (client_id, name) VALUES ($1, 'viewer') RETURNING id", clientID)[0].decode(Int.self, at: 0)
             for (email, role) in [("admin@sso.test", admin), ("viewer@sso.test", viewer)] {
                 let user = try await tx.query("INSERT INTO users (client_id, email, password_hash) VALUES ($1, $2, $3) RETURNING id",

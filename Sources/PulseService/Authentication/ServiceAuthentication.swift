@@ -13,7 +13,7 @@ import Synchronization
 /// ```swift
 /// await ServiceMain.run(.backend) { service, logger in
 ///     let auth = try ServiceAuthentication.install(into: &service, logger: logger)
-///     service.routes.get("/api/v1/session", summary: "…", middleware: [auth.require("session:read")]) { request in … }
+///     service.routes.get("/api/v1/session", summary: "…", middleware: [auth.require("analytics:read")]) { request in … }
 /// }
 /// ```
 public final class ServiceAuthentication: Sendable {

@@ -3,12 +3,11 @@ import PulseSecurity
 
 /// The protected endpoints every service answers so single sign-on can be checked end to
 /// end: `GET <path>` returns the caller's identity and `POST <path>/ping` confirms the
-/// caller may write (cookie callers must send the CSRF token). Both need `permission`.
+/// caller may write (cookie callers must send the CSRF token). Both need `permission`, the
+/// service's basic read permission (the demo admin role holds each of them).
 public enum SessionRoutes {
-    /// The permission the session endpoints require (grant it to the admin role).
-    public static let permission = "session:read"
-
-    public static func register(on routes: inout ServiceRoutes, path: String, auth: ServiceAuthentication, service: String) {
+    public static func register(on routes: inout ServiceRoutes, path: String, auth: ServiceAuthentication, service: String,
+                                permission: String) {
         let require = auth.require(permission)
         routes.get(path, summary: "The signed-in identity as this service sees it (bearer token or session cookie; needs \(permission)).",
                    middleware: [require]) { request in
