@@ -53,11 +53,15 @@ final class TLSTransport: ClientTransport, @unchecked Sendable {
     /// Serialises OpenSSL calls: a tunnel reads and writes from two tasks at once, and one
     /// SSL object must not be entered by two threads. Never held across an await.
     private let lock = Mutex(false)  // true once closed
+    /// Decrypted bytes land here first (one reading task at a time).
+    private let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
 
     private init(socket: LoopSocket, ssl: OpaquePointer) {
         self.socket = socket
         self.ssl = ssl
     }
+
+    deinit { scratch.deallocate() }
 
     /// Runs the handshake; closes the socket on failure.
     static func connect(socket: LoopSocket, host: String, context: TLSClientContext, deadline: UInt64) async throws -> TLSTransport {
@@ -107,19 +111,16 @@ final class TLSTransport: ClientTransport, @unchecked Sendable {
     }
 
     func read(max: Int, deadline: UInt64, timeout: HTTPClientError) async throws -> [UInt8] {
-        var buffer = [UInt8](repeating: 0, count: max)
+        let window = UnsafeMutableRawBufferPointer(rebasing: scratch[..<min(max, scratch.count)])
         while true {
             let (n, code, reason) = lock.withLock { closed -> (Int32, Int32, String) in
                 if closed { return (0, SSL_ERROR_ZERO_RETURN, "") }
                 ERR_clear_error()
-                let n = buffer.withUnsafeMutableBytes { SSL_read(ssl, $0.baseAddress, Int32($0.count)) }
+                let n = SSL_read(ssl, window.baseAddress, Int32(window.count))
                 let code = n > 0 ? SSL_ERROR_NONE : SSL_get_error(ssl, n)
                 return (n, code, code == SSL_ERROR_SSL ? TLSClientContext.lastError() : "")
             }
-            if n > 0 {
-                buffer.removeSubrange(Int(n)...)
-                return buffer
-            }
+            if n > 0 { return Array(UnsafeRawBufferPointer(rebasing: window[..<Int(n)])) }
             switch code {
             case SSL_ERROR_WANT_READ: try await socket.wait(for: Epoll.readable, deadline: deadline, timeout: timeout)
             case SSL_ERROR_WANT_WRITE: try await socket.wait(for: Epoll.writable, deadline: deadline, timeout: timeout)
