@@ -20,6 +20,10 @@ public final class HTTPClient: Sendable {
     public let configuration: HTTPClientConfiguration
     private let pool: ConnectionPool
     private let loop: EventLoop
+    /// The event loop driving this client's sockets. Callers making many calls may run them
+    /// with `withTaskExecutorPreference(client.eventLoop)`: readiness then resumes the task on
+    /// the loop thread itself, saving a thread hop per wait.
+    public var eventLoop: EventLoop { loop }
     private let tlsContext: Mutex<TLSClientContext?>
 
     /// The loop every client shares unless given one (a client needs little CPU; the loop

@@ -40,6 +40,12 @@ public struct ReverseProxy: Sendable {
         }
         let outgoing = HTTPClientRequest(method: request.method, url: upstream + request.target, headers: headers, body: request.body,
                                          maximumRedirects: 0)
+        // The exchange runs on the client's event loop: each readiness wait resumes right there
+        // instead of hopping to the cooperative pool and back.
+        return await withTaskExecutorPreference(client.eventLoop) { await relay(outgoing, request) }
+    }
+
+    private func relay(_ outgoing: HTTPClientRequest, _ request: HTTPRequest) async -> HTTPResponse {
         do {
             let response = try await client.stream(outgoing)
             var back = HopByHopHeaders.removing(from: response.headers)
