@@ -62,7 +62,7 @@ public final class HTTPClient: Sendable {
 
     /// Sends `request`, following redirects, and returns the final response.
     public func execute(_ request: HTTPClientRequest) async throws(HTTPClientError) -> HTTPClientResponse {
-        let overallDeadline = monotonicNanos() &+ configuration.timeouts.overall.nanoseconds
+        let overallDeadline = request.overallDeadline(configuration)
         var url = try ClientURL(request.url)
         var method = request.method
         var headers = request.headers

@@ -1,5 +1,6 @@
 import Foundation
 import PulseHTTP
+import PulseSystem
 
 /// A request for `HTTPClient.execute`.
 public struct HTTPClientRequest: Sendable {
@@ -11,14 +12,22 @@ public struct HTTPClientRequest: Sendable {
     public var body: [UInt8]
     /// Overrides `configuration.maximumRedirects` for this call (0: return the 3xx itself).
     public var maximumRedirects: Int?
+    /// Overrides `configuration.timeouts.overall` for this call.
+    public var overallTimeout: Duration?
 
     public init(method: HTTPMethod = .get, url: String, headers: HTTPHeaders = HTTPHeaders(), body: [UInt8] = [],
-                maximumRedirects: Int? = nil) {
+                maximumRedirects: Int? = nil, overallTimeout: Duration? = nil) {
         self.method = method
         self.url = url
         self.headers = headers
         self.body = body
         self.maximumRedirects = maximumRedirects
+        self.overallTimeout = overallTimeout
+    }
+
+    /// The monotonic deadline of the whole call.
+    func overallDeadline(_ configuration: HTTPClientConfiguration) -> UInt64 {
+        monotonicNanos() &+ (overallTimeout ?? configuration.timeouts.overall).nanoseconds
     }
 }
 

@@ -99,7 +99,7 @@ extension HTTPClient {
     /// through `response.body`. No redirects are followed and nothing is decoded (no
     /// `Accept-Encoding` is added): for proxies and large downloads.
     public func stream(_ request: HTTPClientRequest) async throws(HTTPClientError) -> HTTPClientStreamingResponse {
-        let overallDeadline = monotonicNanos() &+ configuration.timeouts.overall.nanoseconds
+        let overallDeadline = request.overallDeadline(configuration)
         let url = try ClientURL(request.url)
         let bytes = try serialize(method: request.method, url: url, headers: request.headers, body: request.body, offerGzip: false)
         let maximumHeadBytes = configuration.maximumHeadBytes

@@ -48,7 +48,7 @@ extension HTTPClient {
     /// its own (never pooled) and returns the stream when the server switches (101).
     /// Connect and request timeouts apply until the response head; no redirects are followed.
     public func upgrade(_ request: HTTPClientRequest, to protocolName: String) async throws(HTTPClientError) -> HTTPClientUpgrade {
-        let overallDeadline = monotonicNanos() &+ configuration.timeouts.overall.nanoseconds
+        let overallDeadline = request.overallDeadline(configuration)
         let url = try ClientURL(request.url)
         let bytes = try serialize(method: request.method, url: url, headers: request.headers, body: request.body, upgrade: protocolName)
         let connection: HTTPClientConnection

@@ -3,6 +3,7 @@ import Glibc
 import PulseHTTP
 import PulseHTTPClient
 import PulseTestSupport
+import Synchronization
 import Testing
 
 @Suite("HTTP client against PulseHTTP", .timeLimit(.minutes(2)))
@@ -192,13 +193,30 @@ struct HTTPClientTests {
                 for try await body in group { #expect(body == "ok") }
             }
             #expect(client.statistics.opened == 1)
-            let impatient = try HTTPClient(configuration: .init(timeouts: .init(overall: .milliseconds(150)),
-                                                                 pool: .init(maximumConnectionsPerOrigin: 1)))
-            let results = await withTaskGroup(of: Bool.self) { group in
-                for _ in 0..<3 { group.addTask { (try? await impatient.get("http://127.0.0.1:\(port)/nap")) != nil } }
-                return await group.reduce(into: [Bool]()) { $0.append($1) }
+        }
+    }
+
+    /// While the only allowed connection is busy, a caller waits for it and gives up with
+    /// `poolExhausted` at its own deadline.
+    @Test func poolWaitEndsAtTheCallersDeadline() async throws {
+        let entered = Atomic<Bool>(false), released = Atomic<Bool>(false)
+        let r = router {
+            $0.get("/hold") { _ in
+                entered.store(true, ordering: .releasing)
+                while !released.load(ordering: .acquiring) { try await Task.sleep(for: .milliseconds(5)) }
+                return .text("held")
             }
-            #expect(results.filter { $0 }.count == 1)
+        }
+        try await withLiveHTTPServer(responder: r) { _, port in
+            let client = try HTTPClient(configuration: .init(pool: .init(maximumConnectionsPerOrigin: 1)))
+            let holder = Task { try await client.get("http://127.0.0.1:\(port)/hold").bodyText }
+            while !entered.load(ordering: .acquiring) { try await Task.sleep(for: .milliseconds(5)) }
+            await #expect(throws: HTTPClientError.poolExhausted) {
+                _ = try await client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/hold", overallTimeout: .milliseconds(200)))
+            }
+            released.store(true, ordering: .releasing)
+            #expect(try await holder.value == "held")
+            #expect(client.statistics.opened == 1)
         }
     }
 
