@@ -76,6 +76,11 @@ let package = Package(
             ]
         ),
 
+        .target(
+            name: "PulseHTTPClient",
+            dependencies: ["PulseSystem", "PulseHTTP", "CLinuxShims", "COpenSSL", "CZlib", .product(name: "Logging", package: "swift-log")]
+        ),
+
         // MARK: Observability and configuration
         .target(
             name: "PulseObservability",
@@ -108,8 +113,8 @@ let package = Package(
         .target(
             name: "PulseService",
             dependencies: [
-                "PulseHTTP", "PulseWebSocket", "PulseObservability", "PulseConfiguration",
-                "PulsePostgres", "PulseDatabaseOps",
+                "PulseHTTP", "PulseHTTPClient", "PulseWebSocket", "PulseObservability", "PulseConfiguration",
+                "PulsePostgres", "PulseDatabaseOps", "PulseSecurity",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -127,7 +132,7 @@ let package = Package(
         .target(
             name: "PulseCore",
             dependencies: [
-                "PulseSystem", "PulseHTTP", "PulseWebSocket", "PulseObservability", "PulseConfiguration",
+                "PulseSystem", "PulseHTTP", "PulseHTTPClient", "PulseWebSocket", "PulseObservability", "PulseConfiguration",
                 "PulsePostgres", "PulseDatabaseOps", "PulseSecurity", "PulseVector", "PulseEmbeddings",
                 "PulseService",
             ]
@@ -161,6 +166,7 @@ let package = Package(
         .target(name: "PulseTestSupport", dependencies: ["PulseCore"], path: "Tests/PulseTestSupport"),
         .testTarget(name: "PulseSystemTests", dependencies: ["PulseSystem", "PulseTestSupport"]),
         .testTarget(name: "PulseHTTPTests", dependencies: ["PulseHTTP", "PulseTestSupport"]),
+        .testTarget(name: "PulseHTTPClientTests", dependencies: ["PulseHTTPClient", "PulseHTTP", "PulseTestSupport"]),
         .testTarget(name: "PulseWebSocketTests", dependencies: ["PulseWebSocket", "PulseHTTP", "PulseTestSupport"]),
         .testTarget(name: "PulsePostgresTests", dependencies: ["PulsePostgres", "PulseDatabaseOps", "PulseTestSupport"]),
         .testTarget(name: "PulseSecurityTests", dependencies: ["PulseSecurity", "PulseTestSupport"]),

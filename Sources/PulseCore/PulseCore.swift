@@ -4,6 +4,7 @@
 @_exported import PulseDatabaseOps
 @_exported import PulseEmbeddings
 @_exported import PulseHTTP
+@_exported import PulseHTTPClient
 @_exported import PulseObservability
 @_exported import PulsePostgres
 @_exported import PulseSecurity

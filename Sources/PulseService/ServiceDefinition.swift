@@ -17,6 +17,9 @@ public struct ServiceDefinition: Sendable {
     public let metrics: MetricsRegistry
     /// Reported in `/health` and the OpenAPI `info.version`.
     public var version: String
+    /// Every configuration value (defaults unless `ServiceMain` loaded them), for parts that
+    /// need keys of other services, e.g. the auth service's address.
+    public var snapshot = ConfigurationSnapshot()
 
     public init(configuration: ServiceConfiguration, metrics: MetricsRegistry = MetricsRegistry(),
                 version: String = PulseVersion.current) {

@@ -117,6 +117,7 @@ public enum ServiceMain {
         }
         do {
             var definition = ServiceDefinition(configuration: configuration)
+            definition.snapshot = snapshot
             definition.database = try ServiceDatabase.attach(to: &definition, environment: environment, logger: logger)
             try await configure(&definition, logger)
             try await ServiceApplication(definition: definition, logger: logger, environment: environment).run()

@@ -17,9 +17,22 @@ public struct ServiceRoutes: Sendable {
     public mutating func add(
         _ method: HTTPMethod, _ pattern: String, summary: String,
         responses: [RouteDescription.Response] = [.init(200, "OK")], requestContentType: String? = nil,
-        _ handler: @escaping Router.Handler
+        middleware: [any Middleware] = [], _ handler: @escaping Router.Handler
     ) {
-        router.on(method, pattern, handler)
+        var responses = responses
+        if middleware.isEmpty {
+            router.on(method, pattern, handler)
+        } else {
+            // Route-level middleware (e.g. `require(permission)`) wraps only this handler.
+            let chain = MiddlewareChain(middleware, responder: ClosureResponder(handler))
+            router.on(method, pattern) { try await chain.respond(to: $0) }
+            if middleware.contains(where: { $0 is RequirePermission }) {
+                for (code, text) in [(401, "Not signed in"), (403, "Missing permission, or a cookie write without a CSRF token")]
+                where !responses.contains(where: { $0.status == code }) {
+                    responses.append(.init(code, text, contentType: "application/problem+json"))
+                }
+            }
+        }
         let description = RouteDescription(method: method.rawValue, pattern: pattern, summary: summary,
                                            responses: responses, requestContentType: requestContentType)
         descriptions.removeAll { $0.method == description.method && $0.pattern == description.pattern }
@@ -28,14 +41,14 @@ public struct ServiceRoutes: Sendable {
 
     /// Adds a `GET` route.
     public mutating func get(_ pattern: String, summary: String, responses: [RouteDescription.Response] = [.init(200, "OK")],
-                             _ handler: @escaping Router.Handler) {
-        add(.get, pattern, summary: summary, responses: responses, handler)
+                             middleware: [any Middleware] = [], _ handler: @escaping Router.Handler) {
+        add(.get, pattern, summary: summary, responses: responses, middleware: middleware, handler)
     }
 
     /// Adds a `POST` route taking a JSON body.
     public mutating func post(_ pattern: String, summary: String, responses: [RouteDescription.Response] = [.init(200, "OK")],
-                              _ handler: @escaping Router.Handler) {
-        add(.post, pattern, summary: summary, responses: responses, requestContentType: "application/json", handler)
+                              middleware: [any Middleware] = [], _ handler: @escaping Router.Handler) {
+        add(.post, pattern, summary: summary, responses: responses, requestContentType: "application/json", middleware: middleware, handler)
     }
 
     /// Adds middleware around every route (the first added runs outermost).

@@ -139,8 +139,14 @@ private struct StatusRow: Decodable {
     let up = try await blocking { try runCommand(pulse, ["up", "--detach", "--config", config], environment: environment) }
     #expect(up.status == 0, "\(up.output)")
     let backendPort = try #require(ports["backend"])
-    let ready = try #require(HealthProbe.get(host: "127.0.0.1", port: backendPort, path: "/ready", timeout: 5))
-    #expect(ready.status == 200)
+    // Ready once the database answers and pulse-auth's signing keys were fetched.
+    var ready = try #require(HealthProbe.get(host: "127.0.0.1", port: backendPort, path: "/ready", timeout: 5))
+    for _ in 0..<100 where ready.status != 200 {
+        try await Task.sleep(for: .milliseconds(100))
+        ready = try #require(HealthProbe.get(host: "127.0.0.1", port: backendPort, path: "/ready", timeout: 5))
+    }
+    #expect(ready.status == 200, "\(ready.body)")
+    #expect(ready.body.contains("\"auth\""))
     #expect(ready.body.contains("\"database\""))
     let metrics = try #require(HealthProbe.get(host: "127.0.0.1", port: backendPort, path: "/metrics", timeout: 5))
     #expect(metrics.body.contains("pulse_db_primary_up 1"))
