@@ -123,7 +123,7 @@ let package = Package(
         .target(
             name: "PulseAuth",
             dependencies: [
-                "PulseSecurity", "PulsePostgres", "PulseHTTP", "PulseService",
+                "PulseSecurity", "PulsePostgres", "PulseHTTP", "PulseHTTPClient", "PulseService",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -46,15 +46,15 @@ public final class AuthService: Sendable {
     let oidc: OIDCLogin
 
     /// Loads (or creates) the signing keys and returns a ready service. `oidcHTTP` is how the
-    /// service talks to OIDC providers (URLSession until the Pulse HTTP client replaces it).
+    /// service talks to OIDC providers (default: Pulse's own HTTP client, system trust store).
     public static func start(configuration: AuthConfiguration, database: PostgresDatabase,
                              clock: any WallClock = SystemWallClock(), logger: Logger = Logger(label: "pulse.auth"),
-                             oidcHTTP: any OIDCHTTPClient = URLSessionOIDCHTTPClient()) async throws -> AuthService {
+                             oidcHTTP: (any OIDCHTTPClient)? = nil) async throws -> AuthService {
         let keys = SigningKeyStore(database: database, storage: EncryptedKeyStorage(encryptionKey: configuration.keyEncryptionKey),
                                    maximumTokenLifetime: configuration.accessTokenLifetime, algorithm: configuration.signingAlgorithm)
         let ring = try await keys.loadRing(now: clock.now())
         return try AuthService(configuration: configuration, database: database, clock: clock, keys: keys, ring: ring, logger: logger,
-                               oidcHTTP: oidcHTTP)
+                               oidcHTTP: oidcHTTP ?? PulseOIDCHTTPClient())
     }
 
     private init(configuration: AuthConfiguration, database: PostgresDatabase, clock: any WallClock, keys: SigningKeyStore,

@@ -1,7 +1,6 @@
 import Foundation
-#if canImport(FoundationNetworking)
-    import FoundationNetworking
-#endif
+import PulseHTTP
+import PulseHTTPClient
 import PulseSecurity
 
 /// A response from an OIDC provider: status and a bounded body.
@@ -15,8 +14,8 @@ public struct OIDCHTTPResponse: Sendable {
 }
 
 /// The outbound HTTP the OIDC login needs (discovery, JWKS, token endpoint). A protocol so
-/// the Pulse HTTP client can replace the Foundation implementation later without touching
-/// the login code. Implementations must verify TLS certificates and must not follow redirects.
+/// tests and other transports can stand in without touching the login code. Implementations
+/// must verify TLS certificates and must not follow redirects.
 public protocol OIDCHTTPClient: Sendable {
     func get(_ url: String) async throws -> OIDCHTTPResponse
     /// POSTs `application/x-www-form-urlencoded` fields (RFC 6749 §4.1.3).
@@ -28,67 +27,42 @@ public struct OIDCHTTPError: Error, Sendable, CustomStringConvertible {
     public var description: String
 }
 
-/// `OIDCHTTPClient` on Foundation's URLSession (FoundationNetworking / libcurl on Linux):
-/// default TLS certificate and host-name verification, 10 s timeouts, no cookies, no
-/// caching, redirects refused, bodies capped at 256 KiB.
-public final class URLSessionOIDCHTTPClient: OIDCHTTPClient {
+/// `OIDCHTTPClient` on Pulse's own HTTP client: TLS certificate and host-name verification
+/// always on, 10 s timeouts, no cookies, redirects never followed (a 3xx is returned as is
+/// and treated as a failure by the login), bodies capped at 256 KiB.
+public final class PulseOIDCHTTPClient: OIDCHTTPClient {
     public static let maximumBodyBytes = 256 * 1024
-    private let session: URLSession
+    private let client: HTTPClient
 
-    public init(timeout: TimeInterval = 10) {
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = timeout
-        configuration.timeoutIntervalForResource = timeout
-        configuration.httpCookieAcceptPolicy = .never
-        configuration.httpShouldSetCookies = false
-        configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
-        session = URLSession(configuration: configuration, delegate: RefuseRedirects(), delegateQueue: nil)
+    /// - Parameter trustedCAFile: PEM file of the CAs to trust instead of the system store
+    ///   (a provider behind a private CA).
+    public init(timeout: Duration = .seconds(10), trustedCAFile: String? = nil) throws(HTTPClientError) {
+        client = try HTTPClient(configuration: HTTPClientConfiguration(
+            timeouts: .init(connect: timeout, request: timeout, overall: timeout),
+            pool: .init(maximumConnectionsPerOrigin: 8, maximumIdlePerOrigin: 2),
+            tls: .init(trustedCAFile: trustedCAFile), maximumRedirects: 0, maximumResponseBytes: Self.maximumBodyBytes))
     }
 
-    deinit { session.finishTasksAndInvalidate() }
+    deinit { client.shutdown() }
 
     public func get(_ url: String) async throws -> OIDCHTTPResponse {
-        guard let target = URL(string: url) else { throw OIDCHTTPError(description: "malformed provider URL") }
-        var request = URLRequest(url: target)
-        request.setValue("application/json", forHTTPHeaderField: "Accept")
-        return try await send(request)
+        try await send(HTTPClientRequest(method: .get, url: url, headers: ["Accept": "application/json"]))
     }
 
     public func postForm(_ url: String, fields: [(String, String)], headers: [(String, String)]) async throws -> OIDCHTTPResponse {
-        guard let target = URL(string: url) else { throw OIDCHTTPError(description: "malformed provider URL") }
-        var request = URLRequest(url: target)
-        request.httpMethod = "POST"
-        request.setValue("application/x-www-form-urlencoded", forHTTPHeaderField: "Content-Type")
-        request.setValue("application/json", forHTTPHeaderField: "Accept")
-        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
-        request.httpBody = Data(FormEncoding.encode(fields).utf8)
+        var request = HTTPClientRequest(method: .post, url: url, headers: HTTPHeaders(headers), body: Array(FormEncoding.encode(fields).utf8))
+        request.headers.replaceOrAdd(name: "Content-Type", value: "application/x-www-form-urlencoded")
+        request.headers.replaceOrAdd(name: "Accept", value: "application/json")
         return try await send(request)
     }
 
-    private func send(_ request: URLRequest) async throws -> OIDCHTTPResponse {
-        let session = self.session
-        return try await withCheckedThrowingContinuation { continuation in
-            session.dataTask(with: request) { data, response, error in
-                guard error == nil, let http = response as? HTTPURLResponse else {
-                    continuation.resume(throwing: OIDCHTTPError(description: "provider request failed"))
-                    return
-                }
-                let body = data ?? Data()
-                guard body.count <= Self.maximumBodyBytes else {
-                    continuation.resume(throwing: OIDCHTTPError(description: "provider response too large"))
-                    return
-                }
-                continuation.resume(returning: OIDCHTTPResponse(status: http.statusCode, body: Array(body)))
-            }.resume()
-        }
-    }
-
-    /// A redirect from a token or JWKS endpoint is never followed (a POST must not turn into
-    /// a GET elsewhere; endpoints come from the discovery document, exactly).
-    private final class RefuseRedirects: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
-        func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
-                        newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void) {
-            completionHandler(nil)
+    private func send(_ request: HTTPClientRequest) async throws -> OIDCHTTPResponse {
+        do {
+            let response = try await client.execute(request)
+            return OIDCHTTPResponse(status: response.status.code, body: response.body)
+        } catch {
+            // The reason (TLS, timeout, size) goes to the caller's log, never to the browser.
+            throw OIDCHTTPError(description: "provider request failed: \(error)")
         }
     }
 }

@@ -5,7 +5,7 @@ import PulseTestSupport
 import Testing
 
 /// OIDC sign-in end to end: the auth service (real HTTP, real PostgreSQL) against a local
-/// OIDC provider server, through URLSession, with the browser played by the test.
+/// OIDC provider server, through Pulse's HTTP client, with the browser played by the test.
 @Suite("Auth service: OIDC login (code + PKCE against a local provider)", .serialized)
 struct OIDCLoginTests {
     struct Setup {

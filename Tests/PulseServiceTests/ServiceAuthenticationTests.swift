@@ -36,7 +36,7 @@ struct ServiceAuthenticationTests {
     func token(_ key: Ed25519SigningKey, permissions: [String], sid: String? = "s-1", issuer: String = issuer,
                now: Date = Date()) throws -> String {
         try AccessTokenIssuer(issuer: issuer, audience: ["pulse"]).issue(
-            subject: "7", clientID: "3", roles: ["admin"], permissions: permissions, sessionID: sid, key: key, now: now).token
+            subject: "7", clientID: "3", roles: ["admin"], permissions: permissions, sessionID: sid, key: SigningKey(key), now: now).token
     }
 
     /// A service with the session endpoints, in front of the key server.

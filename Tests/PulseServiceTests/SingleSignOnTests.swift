@@ -167,7 +167,8 @@ struct SingleSignOnTests {
         #expect(try await http.get(direct, headers: ["Cookie": "pulse_session=1.forged"]).status.code == 401)
         // Missing permission: 403.
         let viewer = try await Self.login(http, gateway: gateway, slug: slug, email: "viewer@sso.test")
-        #expect(try await http.get(direct, headers: ["Authorization": "Bearer \(viewer.accessToken)"]).status.code == 403)
+        let viewerDirect = try await http.get(direct, headers: ["Authorization": "Bearer \(viewer.accessToken)"])
+        #expect(viewerDirect.status.code == 403, "\(viewerDirect.bodyText)")
         #expect(try await http.get(viaGateway, headers: ["Cookie": viewer.cookie]).status.code == 403)
 
         // Cookie-authenticated writes need the CSRF token pulse-auth issued for that session.
