@@ -8,6 +8,7 @@
 #
 # Environment: N384, N1536, NTEXT (base sizes; NTEXT sentences embedded with all-MiniLM-L6-v2), NQ (queries, 1000), THREADS ("1 2": build threads),
 # EFS (ef_search list), M (16), EFC (200), DATA_DIR (bench/data/vector), SKIP_BUILD=1,
+# PULSE_VECTOR_BIN (a pulse-vector binary to time instead of building one),
 # SETS ("384 1536 text": which data sets to run), ENGINES ("pulsevector hnswlib faiss").
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -42,7 +43,7 @@ if [ "${SKIP_BUILD:-0}" != 1 ]; then
         *" text "*) (cd "$ROOT" && swift build -c release --product pulse-embed --scratch-path "$SCRATCH" >&2) ;;
     esac
 fi
-OURS=$SCRATCH/release/pulse-vector
+OURS=${PULSE_VECTOR_BIN:-$SCRATCH/release/pulse-vector}
 
 mkdir -p "$DATA" "$RESULTS"
 run_set() {
