@@ -87,12 +87,21 @@ func cosineDistance(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ coun
 // Software prefetch without C: LLVM's target-independent prefetch intrinsic, bound by name.
 // Arguments: address, 0 = read, locality 3 = keep in all cache levels, 1 = data cache. It is
 // only a hint (a no-op where the CPU has no prefetch instruction) and never faults.
+// Release builds only: under the thread sanitizer (debug test builds) Swift emits the call as
+// an `invoke`, which LLVM refuses for an intrinsic, and the compiler aborts. A hint changes no
+// result, so debug builds simply go without it.
+#if !DEBUG
 @_silgen_name("llvm.prefetch.p0")
 private func llvmPrefetch(_ address: UnsafeRawPointer, _ write: Int32, _ locality: Int32, _ cacheType: Int32)
+#endif
 
-/// Asks the CPU to start loading the cache line at `address`.
+/// Asks the CPU to start loading the cache line at `address` (release builds).
 @inline(__always)
-func prefetch(_ address: UnsafeRawPointer) { llvmPrefetch(address, 0, 3, 1) }
+func prefetch(_ address: UnsafeRawPointer) {
+    #if !DEBUG
+    llvmPrefetch(address, 0, 3, 1)
+    #endif
+}
 
 /// Checks `source` (dimension floats) and writes its unit-length version, zero padded to
 /// `stride`, into `destination`. Throws for NaN/Inf components and zero vectors.
