@@ -32,6 +32,14 @@ let embeddingKernelSettings: [SwiftSetting] =
     ? [.unsafeFlags(["-O", "-wmo", "-num-threads", "1", "-target-cpu", "haswell"]), .define("PULSE_FMA")]
     : [.unsafeFlags(["-O", "-wmo", "-num-threads", "1"])]
 
+/// The vector engine: always optimised, and built for AVX2+FMA (fused multiply-add in its
+/// distance kernels) under the same rule as the embedding kernels above, so the shipped
+/// binary and the benchmarked one are the same build.
+let vectorSettings: [SwiftSetting] =
+    buildMachineHasAVX2FMA
+    ? [.unsafeFlags(["-O", "-target-cpu", "haswell"]), .define("PULSE_VECTOR_FMA")]
+    : optimisedAlways
+
 let package = Package(
     name: "Pulse",
     platforms: [.macOS(.v14)],
@@ -105,7 +113,7 @@ let package = Package(
         ),
 
         // MARK: AI core: vector engine and local embeddings
-        .target(name: "PulseVector", swiftSettings: optimisedAlways),
+        .target(name: "PulseVector", swiftSettings: vectorSettings),
         .target(name: "PulseEmbeddingKernels", swiftSettings: embeddingKernelSettings),
         .target(name: "PulseEmbeddings", dependencies: ["PulseEmbeddingKernels"]),
 

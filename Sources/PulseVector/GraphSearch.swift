@@ -70,6 +70,11 @@ struct GraphSearch<Guard: LinkGuard> {
 
     /// Best-first search on one layer with a candidate list of `ef`; leaves the best `ef`
     /// admitted nodes in `scratch.results` (a max-heap on distance).
+    ///
+    /// Per expanded node, the unvisited neighbours are first gathered (and their vectors
+    /// prefetched), then their distances are computed four at a time so the memory loads of
+    /// four vectors overlap. The heap updates then run in neighbour order, so the result and
+    /// the early stop are exactly hnswlib's.
     @inline(__always)
     func searchLayer<A: Admission>(
         _ query: UnsafePointer<Float>, entry: UInt32, level: Int, ef: Int, capacity: Int,
@@ -77,11 +82,13 @@ struct GraphSearch<Guard: LinkGuard> {
     ) {
         let epoch = scratch.nextEpoch(capacity: capacity)
         let visited = scratch.visited
+        let pending = scratch.pending
         var results = scratch.results
         var candidates = scratch.candidates
         results.removeAll()
         candidates.removeAll()
         let stopEarly = admission.admitsEverything
+        let stride = view.stride
 
         let entryDistance = view.distance(query, entry)
         var bound = Float.infinity
@@ -92,30 +99,53 @@ struct GraphSearch<Guard: LinkGuard> {
         candidates.push(-entryDistance, entry)
         visited[Int(entry)] = epoch
 
+        @inline(__always) func consider(_ d: Float, _ neighbour: UInt32) {
+            if results.count < ef || d < bound {
+                candidates.push(-d, neighbour)
+                if admission.admits(neighbour) {
+                    results.push(d, neighbour)
+                    if results.count > ef { results.pop() }
+                    bound = results.top.distance
+                }
+            }
+        }
+
         while candidates.count > 0 {
             let current = candidates.top
             if -current.distance > bound && (results.count >= ef || stopEarly) { break }
             candidates.pop()
+            // The next node to expand is probably the new top: start loading its links.
+            if candidates.count > 0 { prefetch(view.links(candidates.top.id, level: level)) }
             linkGuard.lockNode(current.id)
             let list = view.links(current.id, level: level)
             let n = Int(list[0])
+            var found = 0
             var i = 1
             while i <= n {
                 let neighbour = list[i]
                 i &+= 1
                 if visited[Int(neighbour)] == epoch { continue }
                 visited[Int(neighbour)] = epoch
-                let d = view.distance(query, neighbour)
-                if results.count < ef || d < bound {
-                    candidates.push(-d, neighbour)
-                    if admission.admits(neighbour) {
-                        results.push(d, neighbour)
-                        if results.count > ef { results.pop() }
-                        bound = results.top.distance
-                    }
-                }
+                prefetch(view.vector(neighbour))
+                pending[found] = neighbour
+                found &+= 1
             }
             linkGuard.unlockNode(current.id)
+
+            var j = 0
+            while j &+ 4 <= found {
+                let a = pending[j], b = pending[j &+ 1], c = pending[j &+ 2], d = pending[j &+ 3]
+                let dots = dotProducts4(query, view.vector(a), view.vector(b), view.vector(c), view.vector(d), stride)
+                consider(1 - dots[0], a)
+                consider(1 - dots[1], b)
+                consider(1 - dots[2], c)
+                consider(1 - dots[3], d)
+                j &+= 4
+            }
+            while j < found {
+                consider(view.distance(query, pending[j]), pending[j])
+                j &+= 1
+            }
         }
         scratch.results = results
         scratch.candidates = candidates

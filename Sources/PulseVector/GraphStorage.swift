@@ -50,8 +50,16 @@ final class GraphStorage {
 
     private static func allocate<T>(_ n: Int) -> UnsafeMutablePointer<T> {
         let bytes = max(n, 1) * MemoryLayout<T>.stride
-        // 64-byte alignment keeps each padded vector on whole cache lines.
-        return UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64).bindMemory(to: T.self, capacity: max(n, 1))
+        // 64-byte alignment keeps each padded vector on whole cache lines. Large blocks go on
+        // 2 MB pages where the kernel allows it (transparent huge pages, "madvise" mode): a
+        // search touches vectors all over the block, and with 4 KB pages nearly every one of
+        // those reads also misses the TLB. It also cuts the page faults of a load 512-fold.
+        let huge = 2 << 20
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: bytes >= 2 * huge ? huge : 64)
+        #if os(Linux)
+        if bytes >= 2 * huge { _ = madvise(raw, bytes & ~(huge - 1), MADV_HUGEPAGE) }
+        #endif
+        return raw.bindMemory(to: T.self, capacity: max(n, 1))
     }
 
     private static func grow<T>(_ old: UnsafeMutablePointer<T>, used: Int, to n: Int) -> UnsafeMutablePointer<T> {

@@ -44,4 +44,27 @@ extension HNSWIndex {
 
     /// Slots handed out so far (live and deleted); tests use it to check slot reuse.
     var slotCount: Int { lock.withReadLock { storage.count } }
+
+    /// Links that point at `id` but are not matched by a link back from `id` on the same layer,
+    /// as (layer, id of the linking node). Right after `id` is updated or takes a reused slot,
+    /// the only links to it are the reverse links of its new neighbours, so this is empty
+    /// unless a link chosen for its old position survived.
+    func unreciprocatedInLinks(of id: UInt64) -> [(layer: Int, from: UInt64)] {
+        lock.withReadLock {
+            guard let target = slotsByID[id] else { return [] }
+            let view = storage.view
+            var found: [(layer: Int, from: UInt64)] = []
+            for slot in 0..<storage.count where UInt32(slot) != target {
+                for layer in 0...min(Int(view.levels[slot]), Int(view.levels[Int(target)])) {
+                    let list = view.links(UInt32(slot), level: layer)
+                    guard (1..<(Int(list[0]) + 1)).contains(where: { list[$0] == target }) else { continue }
+                    let back = view.links(target, level: layer)
+                    if !(1..<(Int(back[0]) + 1)).contains(where: { back[$0] == UInt32(slot) }) {
+                        found.append((layer, view.labels[slot]))
+                    }
+                }
+            }
+            return found
+        }
+    }
 }

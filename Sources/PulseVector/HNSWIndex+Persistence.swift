@@ -1,3 +1,5 @@
+import Dispatch
+
 // File format, version 1 (all integers little-endian, see docs/vector.md):
 //   header  "PULSEHNS", version u32, dimension u32, m u32, efConstruction u32, efSearch u32,
 //           seed u64, generator state u64, slots u64, entry point u32, max level i32, upper words u64
@@ -82,11 +84,13 @@ extension HNSWIndex {
 
         storage.reserve(slots, exact: true)
         let view = storage.view
-        try file.fill(view.vectors, count: slots * storage.stride * 4)
-        try file.fill(view.links0, count: slots * storage.linkStride0 * 4)
-        try file.fill(view.levels, count: slots)
-        try file.fill(view.deleted, count: slots)
-        try file.fill(view.labels, count: slots * 8)
+        let sections: [(bytes: UnsafeMutableRawPointer, count: Int)] = [
+            (UnsafeMutableRawPointer(view.vectors), slots * storage.stride * 4),
+            (UnsafeMutableRawPointer(view.links0), slots * storage.linkStride0 * 4),
+            (UnsafeMutableRawPointer(view.levels), slots), (UnsafeMutableRawPointer(view.deleted), slots),
+            (UnsafeMutableRawPointer(view.labels), slots * 8),
+        ]
+        try file.fillInParallel(sections)
         storage.count = 0
         var upperTotal = 0
         for slot in 0..<slots {
@@ -95,33 +99,37 @@ extension HNSWIndex {
             upperTotal += level * storage.linkStrideUpper
             guard upperTotal <= Int(upperWords64) else { throw corrupt("upper-layer lists exceed their section") }
             _ = storage.adoptSlot(level: level)
-            if level > 0 { try file.fill(view.upper[slot]!, count: level * storage.linkStrideUpper * 4) }
+            if level > 0 { try file.fill(view.upper[slot]!, count: level * storage.linkStrideUpper * 4, checksummed: false) }
         }
         guard upperTotal == Int(upperWords64) else { throw corrupt("upper-layer section size mismatch") }
-        let expected = file.checksum.value
         let stored = try file.value(UInt64.self, checksummed: false)
         guard try file.value(UInt64.self, checksummed: false) == tailMagic else { throw corrupt("bad end marker") }
-        guard stored == expected else { throw corrupt("checksum mismatch") }
 
-        try index.validateLoaded(entry: entry, maxLevel: maxLevel, path: path)
+        // The checksum pass (one thread, in file order) runs next to the structural checks and
+        // the id map (the other thread); both only read the storage.
+        let work = LoadWork(index: index, file: file, sections: sections)
+        let failures = FailureBox()
+        DispatchQueue.concurrentPerform(iterations: 2) { part in
+            if part == 0 {
+                work.absorbBody()
+            } else {
+                do { try work.index.finishLoad(entry: entry, maxLevel: maxLevel, path: path) } catch let e as VectorError {
+                    failures.record(e)
+                } catch { failures.record(.corruptFile(path: path, reason: "\(error)")) }
+            }
+        }
+        guard stored == file.checksum.value else { throw corrupt("checksum mismatch") }
+        if let error = failures.first { throw error }
         index.generator = LevelGenerator(state: generatorState, m: m)
         index.entryPoint = entry
         index.maxLevel = slots == 0 ? -1 : maxLevel
-        for slot in 0..<slots {
-            if view.deleted[slot] == 0 {
-                guard index.slotsByID.updateValue(UInt32(slot), forKey: view.labels[slot]) == nil else {
-                    throw corrupt("id \(view.labels[slot]) stored twice")
-                }
-            } else {
-                index.freeSlots.append(UInt32(slot))
-            }
-        }
         return index
     }
 
-    /// Structural checks after the checksum: every link must point inside the graph, so even a
-    /// file forged with a valid checksum cannot make a search read out of bounds.
-    private func validateLoaded(entry: UInt32, maxLevel: Int, path: String) throws {
+    /// Structural checks and the id map of a freshly read index. Every link must point inside
+    /// the graph, so even a file forged with a valid checksum cannot make a search read out of
+    /// bounds.
+    fileprivate func finishLoad(entry: UInt32, maxLevel: Int, path: String) throws {
         func corrupt(_ reason: String) -> VectorError { .corruptFile(path: path, reason: reason) }
         let slots = storage.count
         let view = storage.view
@@ -139,6 +147,37 @@ extension HNSWIndex {
                     throw corrupt("slot \(slot) links to an invalid node")
                 }
             }
+        }
+        var live = 0
+        for slot in 0..<slots where view.deleted[slot] == 0 { live += 1 }
+        slotsByID.reserveCapacity(live)
+        freeSlots.reserveCapacity(slots - live)
+        for slot in 0..<slots {
+            if view.deleted[slot] == 0 {
+                guard slotsByID.updateValue(UInt32(slot), forKey: view.labels[slot]) == nil else {
+                    throw corrupt("id \(view.labels[slot]) stored twice")
+                }
+            } else {
+                freeSlots.append(UInt32(slot))
+            }
+        }
+    }
+}
+
+/// What the two threads of the last load phase share. The index is not yet published, and the
+/// checksum thread only reads the storage, so the split is race free.
+private struct LoadWork: @unchecked Sendable {
+    let index: HNSWIndex
+    let file: FileReader
+    let sections: [(bytes: UnsafeMutableRawPointer, count: Int)]
+
+    /// Folds the body into the file's checksum in file order (sections, then upper layers).
+    func absorbBody() {
+        let storage = index.storage
+        let view = storage.view
+        for section in sections { file.absorb(section.bytes, count: section.count) }
+        for slot in 0..<storage.count where view.levels[slot] > 0 {
+            file.absorb(view.upper[slot]!, count: Int(view.levels[slot]) * storage.linkStrideUpper * 4)
         }
     }
 }

@@ -27,6 +27,9 @@ extension HNSWIndex {
                 // Phase 2, exclusive lock: store the vector and link it.
                 lock.withWriteLock {
                     let slot = store(id: id, vector: scratch.query, newLevel: level)
+                    // A moved node (update or reused slot) first loses the in-links chosen for
+                    // its old position.
+                    if reused != nil { detachInLinks(of: [slot], scratch: scratch) }
                     let graph = GraphSearch(view: storage.view, linkGuard: Unguarded())
                     for level in selections.indices.reversed() {
                         graph.connect(
@@ -72,10 +75,15 @@ extension HNSWIndex {
                 storage.reserve(storage.count + max(0, fresh - freeSlots.count))
                 var slots = [UInt32]()
                 slots.reserveCapacity(ids.count)
+                var moved = [UInt32]()
                 for (i, id) in ids.enumerated() {
                     try? normaliseRow(i)  // cannot fail: checked above
-                    slots.append(store(id: id, vector: row, newLevel: generator.nextLevel()))
+                    let movesExisting = slotsByID[id] != nil || !freeSlots.isEmpty
+                    let slot = store(id: id, vector: row, newLevel: generator.nextLevel())
+                    if movesExisting { moved.append(slot) }
+                    slots.append(slot)
                 }
+                scratchPool.withScratch(capacity: 0) { detachInLinks(of: moved, scratch: $0) }
                 if threads == 1 || slots.count < 2 * threads {
                     scratchPool.withScratch(capacity: 0) { scratch in
                         for slot in slots { link(slot, graph: GraphSearch(view: storage.view, linkGuard: Unguarded()), scratch: scratch) }

@@ -69,6 +69,8 @@ final class SearchScratch {
     var candidates = CandidateHeap(capacity: 256)
     /// The normalised, padded query.
     let query: UnsafeMutablePointer<Float>
+    /// Unvisited neighbours of the node being expanded (at most 2·M ≤ 256).
+    let pending = UnsafeMutablePointer<UInt32>.allocate(capacity: 256)
     /// Reusable arrays for neighbour selection.
     var sorted: [Candidate] = []
     var selected: [Candidate] = []
@@ -86,6 +88,7 @@ final class SearchScratch {
         results.deallocate()
         candidates.deallocate()
         query.deallocate()
+        pending.deallocate()
     }
 
     /// Starts a new visited generation for a graph of `capacity` slots.

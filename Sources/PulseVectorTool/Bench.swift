@@ -19,6 +19,8 @@ struct Bench: ParsableCommand {
     @Option var seed: UInt64 = 100
     @Option(help: "Minimum timed passes per ef (the fastest counts).") var passes: Int = 3
     @Option(name: .customLong("dump-ids"), help: "Write result ids per ef to DIR/ef<ef>.ivecs.") var dumpIDs: String?
+    @Option(help: "Development aid: load the index from this file if it exists (then only load_seconds is printed, no build figures), else build it and save it there.")
+    var index: String?
 
     func run() throws {
         let efs = try efSearch.split(separator: ",").map { part -> Int in
@@ -35,20 +37,27 @@ struct Bench: ParsableCommand {
         let queries = (0..<nq).map { Array(queryValues[$0 * dim..<($0 + 1) * dim]) }
 
         let rssBefore = residentBytes()
-        let index = try HNSWIndex(parameters: HNSWParameters(dimension: dim, m: m, efConstruction: efConstruction, seed: seed))
-        index.reserve(capacity: n)
-        let wall0 = monotonicSeconds()
-        let cpu0 = cpuSeconds(CLOCK_PROCESS_CPUTIME_ID)
-        try index.add(ids: (0..<UInt64(n)).map { $0 }, vectors: baseValues, threads: threads)
-        let buildSeconds = monotonicSeconds() - wall0
-        let buildCPU = cpuSeconds(CLOCK_PROCESS_CPUTIME_ID) - cpu0
-        // Keep the input alive until RSS is read: Swift may free it right after its last use,
-        // which would hide the index's own memory.
-        let memory = withExtendedLifetime(baseValues) { residentBytes() - rssBefore }
-
-        print("build_seconds,\(fmt(buildSeconds))")
-        print("build_cpu_seconds,\(fmt(buildCPU))")
-        print("memory_bytes,\(memory)")
+        let index: HNSWIndex
+        if let path = self.index, FileManager.default.fileExists(atPath: path) {
+            let wall0 = monotonicSeconds()
+            index = try HNSWIndex.load(from: path)
+            print("load_seconds,\(fmt(monotonicSeconds() - wall0))")
+        } else {
+            index = try HNSWIndex(parameters: HNSWParameters(dimension: dim, m: m, efConstruction: efConstruction, seed: seed))
+            index.reserve(capacity: n)
+            let wall0 = monotonicSeconds()
+            let cpu0 = cpuSeconds(CLOCK_PROCESS_CPUTIME_ID)
+            try index.add(ids: (0..<UInt64(n)).map { $0 }, vectors: baseValues, threads: threads)
+            let buildSeconds = monotonicSeconds() - wall0
+            let buildCPU = cpuSeconds(CLOCK_PROCESS_CPUTIME_ID) - cpu0
+            // Keep the input alive until RSS is read: Swift may free it right after its last use,
+            // which would hide the index's own memory.
+            let memory = withExtendedLifetime(baseValues) { residentBytes() - rssBefore }
+            print("build_seconds,\(fmt(buildSeconds))")
+            print("build_cpu_seconds,\(fmt(buildCPU))")
+            print("memory_bytes,\(memory)")
+            if let path = self.index { try index.save(to: path) }
+        }
         FileHandle.standardError.write(Data("index_bytes,\(index.memoryBytes)\n".utf8))
         print("n,\(n)")
         print("dim,\(dim)")

@@ -3,7 +3,7 @@ import Foundation
 import PulseVector
 
 /// `pulse-vector persist`: builds an index from fvecs, saves it, loads it back and reports the
-/// save and load times, checking that the loaded index answers exactly like the original.
+/// save time and three load times (wall and process CPU), checking that the loaded index answers exactly like the original.
 struct Persist: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Time save and load of an index.")
 
@@ -21,11 +21,15 @@ struct Persist: ParsableCommand {
         let t0 = Date()
         try index.save(to: out)
         let saved = Date().timeIntervalSince(t0)
-        let t1 = monotonicSeconds()
-        let c1 = cpuSeconds(CLOCK_THREAD_CPUTIME_ID)
-        let loaded = try HNSWIndex.load(from: out)
-        let load = monotonicSeconds() - t1
-        let loadCPU = cpuSeconds(CLOCK_THREAD_CPUTIME_ID) - c1
+        // Three loads (the page cache is warm after the save): wall and process CPU of each.
+        var loads: [(wall: Double, cpu: Double)] = []
+        var loaded = index
+        for _ in 0..<3 {
+            let t1 = monotonicSeconds()
+            let c1 = cpuSeconds(CLOCK_PROCESS_CPUTIME_ID)
+            loaded = try HNSWIndex.load(from: out)
+            loads.append((monotonicSeconds() - t1, cpuSeconds(CLOCK_PROCESS_CPUTIME_ID) - c1))
+        }
         for row in stride(from: 0, to: n, by: max(1, n / 100)) {
             let q = Array(values[row * dim..<(row + 1) * dim])
             guard try loaded.search(q, k: 10) == index.search(q, k: 10) else {
@@ -37,7 +41,7 @@ struct Persist: ParsableCommand {
         print("dim,\(dim)")
         print("file_bytes,\(size)")
         print("save_seconds,\(String(format: "%.3f", saved))")
-        print("load_seconds,\(String(format: "%.3f", load))")
-        print("load_cpu_seconds,\(String(format: "%.3f", loadCPU))")
+        print("load_seconds,\(loads.map { String(format: "%.3f", $0.wall) }.joined(separator: ","))")
+        print("load_cpu_seconds,\(loads.map { String(format: "%.3f", $0.cpu) }.joined(separator: ","))")
     }
 }

@@ -82,4 +82,37 @@ import Testing
         #expect(try index.search(vectors[3], k: 5).map(\.id) == [999])
         #expect(index.invariantViolations() == [])
     }
+
+    @Test func movedNodesKeepNoInLinksFromTheirOldPosition() throws {
+        var data = TestData(seed: 13)
+        let vectors = data.clustered(count: 1200, dim: 16)
+        let index = try makeIndex(vectors, m: 8)
+        // Far from the original clusters: every link chosen for the old position is now wrong.
+        let far = data.clustered(count: 90, dim: 16, clusters: 2, spread: 0.3)
+        for i in 0..<30 {
+            let id = UInt64(i * 7)
+            try index.add(id: id, vector: far[i])
+            #expect(index.unreciprocatedInLinks(of: id).isEmpty, "update of \(id)")
+        }
+        // A deleted slot reused by a new id is moved the same way.
+        for i in 30..<60 {
+            #expect(index.remove(id: UInt64(1000 + i)))
+            try index.add(id: UInt64(50_000 + i), vector: far[i])
+            #expect(index.unreciprocatedInLinks(of: UInt64(50_000 + i)).isEmpty, "reuse by \(50_000 + i)")
+        }
+        #expect(index.slotCount == 1200)
+        // Batch updates: links to a moved node come only from its new neighbours or from the
+        // other nodes of the same batch.
+        let batchIDs = (60..<90).map { UInt64($0 * 11) }
+        try index.add(ids: batchIDs, vectors: Array(far[60..<90].joined()), threads: 1)
+        let batch = Set(batchIDs)
+        for id in batchIDs {
+            #expect(index.unreciprocatedInLinks(of: id).allSatisfy { batch.contains($0.from) }, "batch update of \(id)")
+        }
+        #expect(index.invariantViolations() == [])
+        // The repaired graph still finds the moved vectors and the untouched ones.
+        for (i, v) in far.enumerated().prefix(30) { #expect(try index.search(v, k: 1).first?.id == UInt64(i * 7)) }
+        #expect(try recall(of: index, queries: Array(vectors.suffix(100)), k: 10) >= 0.95)
+    }
 }
+
