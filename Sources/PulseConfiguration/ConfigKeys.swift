@@ -64,6 +64,15 @@ public enum ConfigKeys {
                   "Secret. 32-byte key of the CSRF tokens, shared by every service behind the gateway; empty derives one from the key-encryption key. `AUTH_CSRF_KEY` overrides it."),
         ConfigKey("auth.signing_algorithm", .choice(["RS256", "EdDSA"]), default: .string("RS256"),
                   "Algorithm of new access-token signing keys; changing it rotates at the next start (old keys verify until their tokens expire). `AUTH_SIGNING_ALGORITHM` overrides it."),
+        // How the other services reach and trust pulse-auth.
+        ConfigKey("auth.url", .string, default: .string(""),
+                  "Base URL the other services reach pulse-auth at (cookie lookups, JWKS); empty means `http://<auth.host>:<auth.port>`. `AUTH_URL` overrides it."),
+        ConfigKey("auth.jwks_url", .string, default: .string(""),
+                  "Where services fetch the signing keys; empty means `<auth.url>/.well-known/jwks.json`. `AUTH_JWKS_URL` overrides it."),
+        ConfigKey("auth.session_cache_seconds", .float(0...300), default: .float(30),
+                  "How long a service caches a session cookie's identity (sign-outs still reach it at once). `AUTH_SESSION_CACHE_SECONDS` overrides it."),
+        ConfigKey("auth.ca_file", .string, default: .string(""),
+                  "PEM file of the CAs services trust for an https `auth.url`; empty uses the system store. `AUTH_CA_FILE` overrides it."),
     ]
 
     /// Keys whose values are secrets: tools that print configuration must not show them.

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import PulseService
 import PulseTestSupport
 import Testing
 
@@ -12,22 +13,33 @@ struct ExecutableTests {
             .appendingPathComponent(".build/debug/pulse-auth")
     }
 
-    static func launch(port: Int, environment: [String: String]) throws -> Process {
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = ["--port", String(port), "--host", "127.0.0.1"]
-        process.environment = environment
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        return process
+    /// Spawns pulse-auth with `environment` added to ours; output goes to a log file.
+    /// `ChildProcess` (posix_spawn + waitpid on this pid) rather than Foundation's `Process`,
+    /// whose SIGCHLD-driven reaping missed exits under a busy parallel test run.
+    static func launch(port: Int, environment: [String: String]) throws -> pid_t {
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("pulse-auth-exec-\(UUID().uuidString).log").path
+        return try ChildProcess.spawn(ChildSpec(name: "pulse-auth", executable: binary.path,
+                                                arguments: ["--port", String(port), "--host", "127.0.0.1"],
+                                                environment: environment, logFile: log))
     }
 
-    static func waitForExit(_ process: Process, seconds: Double) async -> Int32? {
+    /// The exit code, nil when still running after `seconds` (or killed by a signal).
+    static func waitForExit(_ pid: pid_t, seconds: Double) async -> Int32? {
         let deadline = Date().addingTimeInterval(seconds)
-        while process.isRunning, Date() < deadline { try? await Task.sleep(for: .milliseconds(50)) }
-        return process.isRunning ? nil : process.terminationStatus
+        while Date() < deadline {
+            if let exit = ChildProcess.reap(pid) {
+                if case .exited(let code) = exit { return code }
+                return nil
+            }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        return nil
+    }
+
+    static func stop(_ pid: pid_t) {
+        guard ChildProcess.isAlive(pid) else { return }
+        kill(pid, SIGKILL)
+        _ = ChildProcess.reap(pid)
     }
 
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: binary.path)))
@@ -41,12 +53,12 @@ struct ExecutableTests {
 
         // Without the key-encryption key the service refuses to start.
         let refused = try Self.launch(port: port, environment: base)
-        defer { if refused.isRunning { kill(refused.processIdentifier, SIGKILL) } }
+        defer { Self.stop(refused) }
         #expect(await Self.waitForExit(refused, seconds: 20) == 1)
 
         let process = try Self.launch(port: port, environment: base.merging(["AUTH_KEY_ENCRYPTION_KEY": AuthHarness.encryptionKey,
                                                                              "AUTH_ISSUER": "http://auth.test"]) { $1 })
-        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        defer { Self.stop(process) }
         var ready = false
         for _ in 0..<200 where !ready {
             if let client = try? HTTPTestClient(port: port), let response = try? await client.request("GET", "/ready") {
@@ -60,7 +72,7 @@ struct ExecutableTests {
         let body = try JSONSerialization.data(withJSONObject: ["client": client.slug, "email": "proc@example.com", "password": "pw"])
         let login = try await http.request("POST", "/auth/login", headers: [("Content-Type", "application/json")], body: Array(body))
         #expect(login.status == 200 && login.string("access_token") != nil)
-        kill(process.processIdentifier, SIGTERM)
+        kill(process, SIGTERM)
         #expect(await Self.waitForExit(process, seconds: 10) == 0)
         await h.shutdown()
     }

@@ -149,4 +149,20 @@ struct ServiceAuthenticationTests {
         #expect(throws: HTTPClientError.self) { _ = try pinned.makeClient() }
         #expect(throws: AuthSettings.Invalid.self) { try AuthSettings.fromEnvironment(["AUTH_URL": "ftp://x"], snapshot: snapshot) }
     }
+
+    @Test func settingsComeFromTheCatalogueUnlessAnAuthVariableIsSet() throws {
+        let snapshot = try ConfigurationLoader.load(files: [], environment: [
+            "PULSE_AUTH_URL": "https://auth.internal:8443", "PULSE_AUTH_AUDIENCE": "pulse-prod",
+            "PULSE_AUTH_SESSION_CACHE_SECONDS": "5", "PULSE_AUTH_CSRF_KEY": String(repeating: "cd", count: 32),
+        ])
+        let fromCatalogue = try AuthSettings.fromEnvironment([:], snapshot: snapshot)
+        #expect(fromCatalogue.authURL == "https://auth.internal:8443")
+        #expect(fromCatalogue.jwksURL == "https://auth.internal:8443/.well-known/jwks.json")
+        #expect(fromCatalogue.audience == "pulse-prod")
+        #expect(fromCatalogue.sessionCacheLifetime == 5)
+        #expect(fromCatalogue.csrfKey == Array(repeating: 0xcd, count: 32))
+        let overridden = try AuthSettings.fromEnvironment(["AUTH_URL": "http://auth:9", "AUTH_SESSION_CACHE_SECONDS": "0"], snapshot: snapshot)
+        #expect(overridden.authURL == "http://auth:9")
+        #expect(overridden.sessionCacheLifetime == 0)
+    }
 }

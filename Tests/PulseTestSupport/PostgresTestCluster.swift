@@ -33,14 +33,19 @@ public actor PostgresTestCluster {
         if let starting { return try await starting.value }
         // A port found free can be taken before the server binds it (other tests open
         // thousands of sockets): try again, on new ports in a new folder.
-        let task = Task {
-            var attempt = 1
-            while true {
-                do { return try await Self.launch() } catch where attempt < 3 { attempt += 1 }
-            }
-        }
+        let task = Task { try await Self.dedicated() }
         starting = task
         return try await task.value
+    }
+
+    /// A cluster of the caller's own, for tests whose assertions depend on global rows other
+    /// tests change (e.g. the signing keys every auth test rotates). Stopped and deleted with
+    /// the test process, like the shared one.
+    public static func dedicated() async throws -> Handle {
+        var attempt = 1
+        while true {
+            do { return try await launch() } catch where attempt < 3 { attempt += 1 }
+        }
     }
 
     /// Two consecutive free loopback ports (primary, replica).
