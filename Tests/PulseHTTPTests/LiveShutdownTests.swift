@@ -55,7 +55,8 @@ import Testing
         try await Task.sleep(for: .milliseconds(50))
         let start = ContinuousClock.now
         await server.shutdown()
-        #expect(ContinuousClock.now - start < .seconds(3))
+        // Cut off, not awaited: far below the handler's 30 s (a loaded CI box needs slack).
+        #expect(ContinuousClock.now - start < .seconds(10))
         #expect(await client.waitForClose(timeout: .seconds(2)))
     }
 
