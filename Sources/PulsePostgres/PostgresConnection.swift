@@ -25,6 +25,10 @@ public final class PostgresConnection: @unchecked Sendable {
     /// Set when a statement saw the connection break; the pool then drops it.
     package private(set) var isBroken = false
 
+    /// Identifies this connection's socket registrations in readiness sets.
+    let owner = PostgresConnection.owners.add(1, ordering: .relaxed).newValue
+    private static let owners = Atomic<UInt64>(0)
+
     private init(handle: OpaquePointer, reactor: PostgresReactor) {
         self.handle = handle
         self.reactor = reactor
@@ -248,7 +252,7 @@ public final class PostgresConnection: @unchecked Sendable {
         let set = LoopReadiness.current() ?? reactor.set
         try gate.beginWait(on: set, fd: fd)
         defer { gate.endWait() }
-        try await set.wait(fd: fd, for: interest, deadline: nil, abort: { gate.abortError })
+        try await set.wait(fd: fd, owner: owner, for: interest, deadline: nil, abort: { gate.abortError })
     }
 
     /// Passes the parameters' text forms to libpq as C strings (NULL stays nil), encoded
