@@ -63,7 +63,7 @@ final class ReadinessSet: Sendable {
     /// Suspends until `fd` (belonging to connection `owner`) is ready for `interest`.
     /// `abort` is checked after registering, so a concurrent `fail(fd:)` (close, cancel) and
     /// this wait cannot miss each other.
-    func wait(
+    nonisolated(nonsending) func wait(
         fd: Int32, owner: UInt64, for interest: Interest, deadline: UInt64?, afterArming: () -> Void = {},
         abort: () -> (any Error)? = { nil }
     ) async throws {
