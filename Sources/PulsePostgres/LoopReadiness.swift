@@ -13,7 +13,8 @@ import PulseSystem
 ///
 /// Waits with a deadline (connecting) stay on the reactor, which has timers.
 final class LoopReadiness: EventHandler, @unchecked Sendable {
-    let set = ReadinessSet()
+    /// The loop thread reads each reply before it polls again: reads stay registered.
+    let set = ReadinessSet(persistentReads: true)
     private let events = UnsafeMutablePointer<epoll_event>.allocate(capacity: 64)
 
     private init() {}

@@ -25,6 +25,10 @@ public final class PostgresConnection: @unchecked Sendable {
     /// Set when a statement saw the connection break; the pool then drops it.
     package private(set) var isBroken = false
 
+    /// Identifies this connection's socket registrations in readiness sets.
+    let owner = PostgresConnection.owners.add(1, ordering: .relaxed).newValue
+    private static let owners = Atomic<UInt64>(0)
+
     private init(handle: OpaquePointer, reactor: PostgresReactor) {
         self.handle = handle
         self.reactor = reactor
@@ -156,7 +160,7 @@ public final class PostgresConnection: @unchecked Sendable {
 
     /// Runs a trusted multi-statement script (migration files) with the simple protocol.
     /// Never pass input here: it takes no parameters.
-    package func executeScript(_ sql: String) async throws {
+    package nonisolated(nonsending) func executeScript(_ sql: String) async throws {
         try await perform(cancellable: true) {
             try self.send { PQsendQuery(self.handle, sql) }
             _ = try await self.collect()
@@ -165,7 +169,7 @@ public final class PostgresConnection: @unchecked Sendable {
 
     /// Internal form used for BEGIN/COMMIT/ROLLBACK: `cancellable: false` lets a
     /// rollback finish even when the task was cancelled.
-    package func run(
+    package nonisolated(nonsending) func run(
         _ sql: String, _ values: [any PostgresEncodable], format: PostgresFormat, prepared: Bool, cancellable: Bool
     ) async throws -> PostgresRows {
         try await perform(cancellable: cancellable) {
@@ -187,7 +191,7 @@ public final class PostgresConnection: @unchecked Sendable {
         }
     }
 
-    private func runPrepared(_ sql: String, _ values: [any PostgresEncodable], format: PostgresFormat) async throws -> PostgresRows {
+    private nonisolated(nonsending) func runPrepared(_ sql: String, _ values: [any PostgresEncodable], format: PostgresFormat) async throws -> PostgresRows {
         let name: String
         if let existing = statements[sql] {
             name = existing
@@ -213,7 +217,9 @@ public final class PostgresConnection: @unchecked Sendable {
 
     /// Wraps one statement: claims the connection (so a concurrent close waits for it),
     /// installs the server-side cancel, marks breakage.
-    package func perform<T>(cancellable: Bool, isolation: isolated (any Actor)? = #isolation, _ body: () async throws -> T) async throws -> T {
+    package nonisolated(nonsending) func perform<T>(
+        cancellable: Bool, _ body: nonisolated(nonsending) () async throws -> T
+    ) async throws -> T {
         if cancellable && Task.isCancelled {
             guard !isClosed else { throw ConnectionGate.closedError }
             throw PostgresError(.cancelled, message: "task cancelled before the statement was sent")
@@ -243,12 +249,12 @@ public final class PostgresConnection: @unchecked Sendable {
 
     /// Waits until the socket is ready, on the caller's event loop when it runs on one
     /// (no thread hop), else on the reactor thread. A concurrent `close()` ends the wait.
-    func waitReady(for interest: Interest) async throws {
+    nonisolated(nonsending) func waitReady(for interest: Interest) async throws {
         let fd = PQsocket(handle)
         let set = LoopReadiness.current() ?? reactor.set
         try gate.beginWait(on: set, fd: fd)
         defer { gate.endWait() }
-        try await set.wait(fd: fd, for: interest, deadline: nil, abort: { gate.abortError })
+        try await set.wait(fd: fd, owner: owner, for: interest, deadline: nil, abort: { gate.abortError })
     }
 
     /// Passes the parameters' text forms to libpq as C strings (NULL stays nil), encoded
@@ -286,7 +292,7 @@ public final class PostgresConnection: @unchecked Sendable {
         guard call() == 1 else { throw lostOrProtocolError() }
     }
 
-    func flush() async throws {
+    nonisolated(nonsending) func flush() async throws {
         while true {
             let result = PQflush(handle)
             if result == 0 { return }
@@ -306,7 +312,7 @@ public final class PostgresConnection: @unchecked Sendable {
     }
 
     /// Waits until a result is ready (flushing first), then returns it; nil at the end.
-    func nextResult() async throws -> OpaquePointer? {
+    nonisolated(nonsending) func nextResult() async throws -> OpaquePointer? {
         try await flush()
         while PQisBusy(handle) == 1 {
             try await waitReady(for: .read)
@@ -317,7 +323,7 @@ public final class PostgresConnection: @unchecked Sendable {
 
     /// Reads every result of the statement; throws the first error after draining.
     /// Returns early (undrained) on COPY IN so `copyFrom` can stream data.
-    func collect() async throws -> PostgresRows {
+    nonisolated(nonsending) func collect() async throws -> PostgresRows {
         var rows = PostgresRows(columns: [], values: [], commandTag: "")
         var failure: PostgresError?
         while let result = try await nextResult() {

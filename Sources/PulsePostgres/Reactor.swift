@@ -39,10 +39,10 @@ public final class PostgresReactor: Sendable {
     /// Suspends until `fd` is ready for `interest` (or may be; see `ReadinessSet`).
     /// Throws `PostgresError(.unavailable)` when `deadline` (monotonic ns) passes first.
     package func wait(
-        fd: Int32, for interest: Interest, deadline: UInt64? = nil, abortOnCancel: Bool = false
+        fd: Int32, owner: UInt64 = 0, for interest: Interest, deadline: UInt64? = nil, abortOnCancel: Bool = false
     ) async throws {
         try await set.wait(
-            fd: fd, for: interest, deadline: deadline,
+            fd: fd, owner: owner, for: interest, deadline: deadline,
             afterArming: { if deadline != nil { wake() } },
             abort: { abortOnCancel && Task.isCancelled ? CancellationError() : nil })
     }
@@ -62,8 +62,7 @@ public final class PostgresReactor: Sendable {
     /// Removes `fd` before its owner closes it; a pending waiter is failed.
     package func deregister(fd: Int32) {
         guard fd >= 0 else { return }
-        _ = epoll_ctl(set.epollFD, EPOLL_CTL_DEL, fd, nil)
-        set.fail(fd: fd, with: PostgresError(.connectionLost, message: "connection closed"))
+        set.forget(fd: fd, with: PostgresError(.connectionLost, message: "connection closed"))
     }
 
     private func wake() {

@@ -12,6 +12,8 @@ let rowCount = arguments.count > 1 ? arguments[1] : 1_000_000
 let scale = arguments.count > 2 ? arguments[2] : 10
 let clients = Int(ProcessInfo.processInfo.environment["PULSE_BENCH_CLIENTS"] ?? "") ?? 16
 /// Database connections behind the HTTP endpoint (2 cores: a few per core, as PostgreSQL advises).
+/// Set to 1 to run only the SELECT phase (shorter locked runs while working on that path).
+let selectOnly = ProcessInfo.processInfo.environment["PULSE_BENCH_SELECT_ONLY"] == "1"
 let httpPool = Int(ProcessInfo.processInfo.environment["PULSE_BENCH_HTTP_POOL"] ?? "") ?? 16
 
 func log(_ line: String) {
@@ -134,6 +136,19 @@ func run(_ cluster: EmbeddedCluster, seconds: Int, rowCount: Int, scale: Int) as
     let unbound = try await selectLoad(seconds: max(seconds / 2, 1), onLoops: false)
     pool.shutdown()
     await loops.shutdown()
+    func printSelect() {
+    print(String(format: "indexed SELECT, %d clients, %d s:  PulsePostgres %.0f q/s   pgbench -S -M prepared %.0f tps   ratio %.2f",
+                 clients, seconds, ours.perSecond, pgbenchTPS, ours.perSecond / max(pgbenchTPS, 1)))
+    print(String(format: "  client CPU per query:  PulsePostgres %.1f us   pgbench %.1f us",
+                 ours.cpu / Double(max(ours.count, 1)) * 1e6, pgbenchCPU / max(pgbenchCount, 1) * 1e6))
+    print(String(format: "  same path from the global concurrency pool (no event loop, %d s): %.0f q/s, %.1f us CPU per query",
+                 max(seconds / 2, 1), unbound.perSecond, unbound.cpu / Double(max(unbound.count, 1)) * 1e6))
+    }
+    if selectOnly {
+        print("PostgreSQL data layer benchmark, SELECT phase only (\(Date()))")
+        printSelect()
+        return
+    }
 
 
     // --- 3. HTTP endpoint with one indexed query (before the bulk load fills the cache) ---
@@ -222,12 +237,7 @@ func run(_ cluster: EmbeddedCluster, seconds: Int, rowCount: Int, scale: Int) as
     let psqlRate = Double(psqlCount) / secs(psqlElapsed)
     let ourRate = Double(copied) / secs(copyElapsed)
     print("PostgreSQL data layer benchmark (\(Date()))")
-    print(String(format: "indexed SELECT, %d clients, %d s:  PulsePostgres %.0f q/s   pgbench -S -M prepared %.0f tps   ratio %.2f",
-                 clients, seconds, ours.perSecond, pgbenchTPS, ours.perSecond / max(pgbenchTPS, 1)))
-    print(String(format: "  client CPU per query:  PulsePostgres %.1f us   pgbench %.1f us",
-                 ours.cpu / Double(max(ours.count, 1)) * 1e6, pgbenchCPU / max(pgbenchCount, 1) * 1e6))
-    print(String(format: "  same path from the global concurrency pool (no event loop, %d s): %.0f q/s, %.1f us CPU per query",
-                 max(seconds / 2, 1), unbound.perSecond, unbound.cpu / Double(max(unbound.count, 1)) * 1e6))
+    printSelect()
     print(String(format: "HTTP GET /accounts/:aid (one indexed SELECT, pool of %d), wrk -t2 -c64 %d s: %.0f req/s, p99 ",
                  httpPool, seconds, http.queryPerSecond) + http.queryP99)
     print(String(format: "  /health during that load, wrk -t1 -c2: %.0f req/s, p99 ", http.healthPerSecond)
