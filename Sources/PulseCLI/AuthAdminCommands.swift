@@ -10,8 +10,9 @@ import PulseCore
 struct AuthAdminOptions: ParsableArguments {
     @OptionGroup var location: DatabaseLocationOptions
 
-    func database() throws -> PostgresDatabase {
-        try PostgresDatabase(configuration: PostgresConfiguration(primary: try location.ownerURL()))
+    /// Runs `body` with the owner-role database, shut down before the command returns.
+    func withDatabase<T: Sendable>(_ body: (PostgresDatabase) async throws -> T) async throws -> T {
+        try await TenantBootstrap.withDatabase(ownerURL: try location.ownerURL(), body)
     }
 
     /// The id of the client with `slug`, or a clear failure.
@@ -34,10 +35,8 @@ struct ClientsCommand: AsyncParsableCommand {
         @Option(help: "Display name (default: the slug).") var name: String?
 
         func run() async throws {
-            let database = try options.database()
-            defer { Task { await database.shutdown() } }
             do {
-                let id = try await TenantBootstrap.createClient(slug: slug, name: name ?? slug, in: database)
+                let id = try await options.withDatabase { try await TenantBootstrap.createClient(slug: slug, name: name ?? slug, in: $0) }
                 print("client \(slug) created with id \(id)")
             } catch let error as PostgresError {
                 throw DatabaseCommandFailure("pulse clients create: \(error.publicCode) (slug taken or not [a-z0-9-])")
@@ -68,11 +67,11 @@ struct UsersCommand: AsyncParsableCommand {
                 }
                 password = line
             }
-            let database = try options.database()
-            defer { Task { await database.shutdown() } }
-            let clientID = try await AuthAdminOptions.clientID(slug: client, in: database)
-            let id = try await TenantBootstrap.createUser(clientID: clientID, email: normalised, password: password,
-                                                          roles: role, in: database)
+            let id = try await options.withDatabase { database in
+                let clientID = try await AuthAdminOptions.clientID(slug: client, in: database)
+                return try await TenantBootstrap.createUser(clientID: clientID, email: normalised, password: password,
+                                                            roles: role, in: database)
+            }
             print("user \(normalised) created in \(client) with id \(id)")
             if !passwordStdin { print("password (shown once): \(password)") }
         }
@@ -91,17 +90,17 @@ struct ServiceAccountsCommand: AsyncParsableCommand {
         @Option(help: "Role (created when missing).") var role: String?
 
         func run() async throws {
-            let database = try options.database()
-            defer { Task { await database.shutdown() } }
-            let clientID = try await AuthAdminOptions.clientID(slug: client, in: database)
             let key = "sa_" + SecureRandom.token(byteCount: 12)
             let secret = SecureRandom.token()
             let stored = AuthService.hashServiceAccountSecret(secret)
-            try await database.client(clientID).write { tx in
-                let roleID = try await role.asyncRoleID(tx, clientID: clientID)
-                try await tx.query(
-                    "INSERT INTO service_accounts (client_id, name, account_key, secret_hash, role_id) VALUES ($1, $2, $3, $4, $5)",
-                    clientID, name, key, stored, roleID)
+            try await options.withDatabase { database in
+                let clientID = try await AuthAdminOptions.clientID(slug: client, in: database)
+                try await database.client(clientID).write { tx in
+                    let roleID = try await role.asyncRoleID(tx, clientID: clientID)
+                    try await tx.query(
+                        "INSERT INTO service_accounts (client_id, name, account_key, secret_hash, role_id) VALUES ($1, $2, $3, $4, $5)",
+                        clientID, name, key, stored, roleID)
+                }
             }
             print("client_id: \(key)\nclient_secret (shown once): \(secret)")
         }

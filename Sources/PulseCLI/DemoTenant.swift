@@ -31,15 +31,7 @@ struct DemoTenant {
 
     /// Creates what is missing and returns how to sign in.
     func ensure(ownerURL: String) async throws -> SignIn {
-        let database = try PostgresDatabase(configuration: PostgresConfiguration(primary: ownerURL))
-        do {
-            let result = try await ensure(in: database)
-            await database.shutdown()
-            return result
-        } catch {
-            await database.shutdown()
-            throw error
-        }
+        try await TenantBootstrap.withDatabase(ownerURL: ownerURL) { try await ensure(in: $0) }
     }
 
     private func ensure(in database: PostgresDatabase) async throws -> SignIn {

@@ -8,6 +8,21 @@ import PulseCore
 /// inside the client's RLS scope. Formats match PulseAuth: emails trimmed and lower-cased,
 /// PBKDF2 production hashes, service-account secrets hashed by `AuthService`.
 enum TenantBootstrap {
+    /// Runs `body` with a database on `ownerURL` and always shuts it down before returning:
+    /// a command must not exit while the connection reactor is still closing connections
+    /// (libpq and OpenSSL are torn down at exit under it, which crashed `pulse clients create`).
+    static func withDatabase<T: Sendable>(ownerURL: String, _ body: (PostgresDatabase) async throws -> T) async throws -> T {
+        let database = try PostgresDatabase(configuration: PostgresConfiguration(primary: ownerURL))
+        do {
+            let result = try await body(database)
+            await database.shutdown()
+            return result
+        } catch {
+            await database.shutdown()
+            throw error
+        }
+    }
+
     /// The id of the client with `slug`, or nil.
     static func clientID(slug: String, in database: PostgresDatabase) async throws -> Int? {
         try await database.read { tx in
