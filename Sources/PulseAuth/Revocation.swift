@@ -2,46 +2,32 @@ import Foundation
 import Logging
 import PulsePostgres
 import PulseSecurity
+import PulseService
 
 /// The NOTIFY channel that carries revocations (`RevocationEvent.payload` text).
 public enum RevocationChannel {
-    public static let name = "pulse_auth_revocations"
+    public static let name = RevocationFeed.channel
 }
 
-/// Feeds pushed revocations into a `TokenVerifier`: any Pulse process runs one next to its
-/// verifier so a session revoked anywhere is refused within a second, with no per-request
-/// database call. With a `database`, it first applies the revocations of the last token
-/// lifetime (`RevocationSnapshot`) and again after every reconnect, so nothing sent while the
-/// process was down or disconnected is missed. Cancel the returned task to stop.
+/// Feeds pushed revocations into a `TokenVerifier` (PulseService's `RevocationFeed`): a session
+/// revoked anywhere is refused within a second, with no per-request database call. With a
+/// `database`, the revocations of the last token lifetime are applied before this returns, and
+/// again after every reconnect. Cancel the returned task to stop.
 public enum RevocationSubscriber {
     public static func start(conninfo: String, verifier: TokenVerifier, database: PostgresDatabase? = nil,
                              accessTokenLifetime: TimeInterval = 3600, logger: Logger = Logger(label: "pulse.auth.revocations"))
         async throws -> Task<Void, Never>
     {
-        @Sendable func resync() async {
-            guard let database else { return }
+        let feed = try RevocationFeed.start(conninfo: conninfo, database: database, accessTokenLifetime: accessTokenLifetime,
+                                            logger: logger, snapshotAtStart: false) { verifier.apply(contentsOf: $0) }
+        if let database {
             do {
                 verifier.apply(contentsOf: try await RevocationSnapshot.load(database: database, lifetime: accessTokenLifetime))
             } catch {
                 logger.error("Could not load the revocation snapshot", metadata: ["error": "\(error)"])
             }
         }
-        let listener = try PostgresListener(conninfo: conninfo, channels: [RevocationChannel.name]) {
-            logger.warning("Revocation listener reconnected; reloading the revocation snapshot")
-            Task { await resync() }
-        }
-        await resync()
-        return Task {
-            do {
-                for try await notification in listener {
-                    do { try verifier.apply(payload: notification.payload) } catch {
-                        logger.warning("Ignored a malformed revocation payload")
-                    }
-                }
-            } catch {
-                if !Task.isCancelled { logger.error("Revocation listener stopped", metadata: ["error": "\(error)"]) }
-            }
-        }
+        return feed
     }
 }
 
@@ -49,21 +35,7 @@ public enum RevocationSubscriber {
 /// one access-token lifetime), through the owner-defined lookups of migration 0006.
 public enum RevocationSnapshot {
     public static func load(database: PostgresDatabase, lifetime: TimeInterval, now: Date = Date()) async throws -> [RevocationEvent] {
-        let since = now.addingTimeInterval(-lifetime - 60)
-        return try await database.read { tx in
-            var events: [RevocationEvent] = []
-            for row in try await tx.query("SELECT session_key, revoked_at FROM pulse_revoked_sessions_since($1)", since) {
-                let revoked = try row.decode(Date.self, at: 1)
-                events.append(.session(id: try row.decode(UUID.self, at: 0).uuidString.lowercased(),
-                                       until: revoked.addingTimeInterval(lifetime + 60)))
-            }
-            for row in try await tx.query("SELECT client_id, account_key, disabled_at FROM pulse_disabled_service_accounts_since($1)", since) {
-                let disabled = try row.decode(Date.self, at: 2)
-                events.append(.subject(clientID: String(try row.decode(Int.self, at: 0)), subject: try row.decode(String.self, at: 1),
-                                       issuedBefore: disabled.addingTimeInterval(1), until: disabled.addingTimeInterval(lifetime + 60)))
-            }
-            return events
-        }
+        try await RevocationFeed.snapshot(database: database, lifetime: lifetime, now: now)
     }
 }
 

@@ -3,18 +3,22 @@ import Logging
 import PulsePostgres
 import PulseSecurity
 
-/// Revocations pushed by pulse-auth over PostgreSQL `LISTEN/NOTIFY`, for services that do
-/// not link PulseAuth. Before listening (and after every reconnect) it loads the revocations
+/// Revocations pushed by pulse-auth over PostgreSQL `LISTEN/NOTIFY`: the one implementation,
+/// used by the services and (through `RevocationSubscriber`) by pulse-auth itself. Before listening (and after every reconnect) it loads the revocations
 /// still relevant from the database, so nothing sent while this process was down is missed;
 /// then each NOTIFY payload is delivered as it arrives — no per-request database call.
 public enum RevocationFeed {
-    /// pulse-auth's NOTIFY channel (PulseAuth `RevocationChannel.name`; they must agree).
+    /// pulse-auth's NOTIFY channel.
     public static let channel = "pulse_auth_revocations"
 
-    /// Starts listening; `deliver` gets every event. Cancel the task to stop.
-    public static func start(conninfo: String, database: PostgresDatabase, accessTokenLifetime: TimeInterval, logger: Logger,
+    /// Starts listening; `deliver` gets every event. Cancel the task to stop. Without a
+    /// `database` there is no snapshot (pushed events only); `snapshotAtStart: false` skips the
+    /// first load for a caller that has just applied one itself.
+    public static func start(conninfo: String, database: PostgresDatabase?, accessTokenLifetime: TimeInterval, logger: Logger,
+                             snapshotAtStart: Bool = true,
                              deliver: @escaping @Sendable ([RevocationEvent]) -> Void) throws -> Task<Void, Never> {
         @Sendable func resync() async {
+            guard let database else { return }
             do {
                 deliver(try await snapshot(database: database, lifetime: accessTokenLifetime))
             } catch {
@@ -26,7 +30,7 @@ public enum RevocationFeed {
             Task { await resync() }
         }
         return Task {
-            await resync()
+            if snapshotAtStart { await resync() }
             do {
                 for try await notification in listener {
                     guard let event = try? RevocationEvent(payload: notification.payload) else {
@@ -43,9 +47,9 @@ public enum RevocationFeed {
 
     /// Sessions revoked and service accounts disabled within one token lifetime, through the
     /// SECURITY DEFINER lookups of migration 0006 (the application role cannot read the tables).
-    static func snapshot(database: PostgresDatabase, lifetime: TimeInterval) async throws -> [RevocationEvent] {
+    public static func snapshot(database: PostgresDatabase, lifetime: TimeInterval, now: Date = Date()) async throws -> [RevocationEvent] {
         let horizon = lifetime + 60
-        let since = Date().addingTimeInterval(-horizon)
+        let since = now.addingTimeInterval(-horizon)
         return try await database.read { tx in
             let sessions = try await tx.query("SELECT session_key, revoked_at FROM pulse_revoked_sessions_since($1)", since)
             let accounts = try await tx.query("SELECT client_id, account_key, disabled_at FROM pulse_disabled_service_accounts_since($1)", since)
