@@ -15,7 +15,7 @@ public final class PostgresConnection: @unchecked Sendable {
     private var statements: [String: String] = [:]
     private var nextStatement = 0
     /// Parameter text of the statement being sent (one statement at a time).
-    private var parameterBytes: [UInt8] = []
+    private var parameterBuffer = ParameterBuffer()
     package var statementCacheCapacity = 512
     package let createdAt = PostgresReactor.now()
     package var lastUsedAt = PostgresReactor.now()
@@ -262,29 +262,8 @@ public final class PostgresConnection: @unchecked Sendable {
     func withParameters<R>(
         _ parameters: [any PostgresEncodable], _ body: (Int32, UnsafePointer<UnsafePointer<CChar>?>?) throws -> R
     ) throws -> R {
-        if parameters.isEmpty { return try body(0, nil) }
-        parameterBytes.removeAll(keepingCapacity: true)
-        return try withUnsafeTemporaryAllocation(of: Int.self, capacity: parameters.count) { offsets in
-            for (index, parameter) in parameters.enumerated() {
-                guard var text = try parameter.postgresText() else {
-                    offsets[index] = -1
-                    continue
-                }
-                offsets[index] = parameterBytes.count
-                text.withUTF8 { parameterBytes.append(contentsOf: $0) }
-                parameterBytes.append(0)
-            }
-            return try parameterBytes.withUnsafeBytes { storage in
-                let base = storage.baseAddress!.assumingMemoryBound(to: CChar.self)
-                return try withUnsafeTemporaryAllocation(of: UnsafePointer<CChar>?.self, capacity: parameters.count) {
-                    pointers in
-                    for index in 0..<parameters.count {
-                        pointers[index] = offsets[index] < 0 ? nil : base + offsets[index]
-                    }
-                    return try body(Int32(parameters.count), UnsafePointer(pointers.baseAddress))
-                }
-            }
-        }
+        try parameterBuffer.encode(parameters)
+        return try parameterBuffer.withCStrings(body)
     }
 
     /// Calls a PQsend* function and flushes its output without blocking.

@@ -36,6 +36,9 @@ public final class PostgresDatabase: Sendable {
     public let configuration: PostgresConfiguration
     public let primary: PostgresPool
     public let replica: PostgresPool?
+    /// Standalone statements on the primary, pipelined over one connection per event loop
+    /// (connects on first use); see `query(_:_:clientID:)`.
+    public let pipeline: PostgresMultiplexer
     private let monitor: ReplicationMonitor
     private let monitorTask = Mutex<Task<Void, Never>?>(nil)
 
@@ -50,6 +53,9 @@ public final class PostgresDatabase: Sendable {
                 conninfo: $0, options: configuration.replicaPool, statementTimeout: configuration.statementTimeout,
                 reactor: reactor)
         }
+        pipeline = try PostgresMultiplexer(
+            conninfo: configuration.primary, statementTimeout: configuration.statementTimeout,
+            connectTimeout: configuration.primaryPool.connectTimeout)
         monitor = ReplicationMonitor(configuration: configuration, reactor: reactor)
         let interval = configuration.monitorInterval
         let task = Task { [monitor] in
@@ -75,7 +81,18 @@ public final class PostgresDatabase: Sendable {
         monitorTask.withLock { $0?.cancel() }
         primary.shutdown()
         replica?.shutdown()
+        await pipeline.shutdown()
         monitor.close()
+    }
+
+    /// One statement on the primary in its own implicit transaction (optionally in a tenant's
+    /// scope), multiplexed with other tasks' statements over a pipelined connection: one round
+    /// trip, no pool checkout. For several statements that must commit together, use `write`.
+    @discardableResult
+    public func query(
+        _ sql: String, _ parameters: [any PostgresEncodable] = [], clientID: Int? = nil, format: PostgresFormat = .text
+    ) async throws -> PostgresRows {
+        try await pipeline.query(sql, parameters, clientID: clientID, format: format)
     }
 
     /// A write transaction on the primary, optionally in a tenant scope. With a session,
@@ -199,5 +216,13 @@ public struct ClientScope: Sendable {
         _ body: (PostgresTransaction) async throws -> T
     ) async throws -> T {
         try await database.read(route, clientID: clientID, session: session, body)
+    }
+
+    /// One statement in this tenant's scope, pipelined (see `PostgresDatabase.query`).
+    @discardableResult
+    public func query(
+        _ sql: String, _ parameters: [any PostgresEncodable] = [], format: PostgresFormat = .text
+    ) async throws -> PostgresRows {
+        try await database.query(sql, parameters, clientID: clientID, format: format)
     }
 }

@@ -3,7 +3,8 @@ import PulseCore
 
 // Phase 3: an HTTP endpoint doing one indexed query, under wrk with 64 connections, while a
 // second wrk with 2 connections measures /health latency on the same server.
-//   GET /accounts/:aid -> {"aid":..,"abalance":..} from one prepared SELECT (pool of 16)
+//   GET /accounts/:aid -> {"aid":..,"abalance":..} from one prepared SELECT (through a pool of 16,
+//                         or multiplexed over one pipelined connection per event loop)
 //   GET /health        -> "ok" (no database)
 
 struct HTTPPhaseResult {
@@ -39,21 +40,25 @@ func percentile99(_ output: String) -> (text: String, milliseconds: Double) {
 }
 
 func runHTTPPhase(
-    conninfo: String, accounts: Int, seconds: Int, poolSize: Int, scratch: URL
+    conninfo: String, accounts: Int, seconds: Int, poolSize: Int, multiplexed: Bool, scratch: URL
 ) async throws -> HTTPPhaseResult {
     var poolOptions = PostgresPoolOptions()
     poolOptions.maxConnections = poolSize
     let pool = try PostgresPool(conninfo: conninfo, options: poolOptions)
+    let multiplexer = try PostgresMultiplexer(conninfo: conninfo)
+    let sql = "SELECT abalance FROM pgbench_accounts WHERE aid = $1"
     var router = Router()
     router.get("/health") { _ in .text("ok") }
     router.get("/accounts/:aid") { request in
         guard let aid = request.pathParameters["aid"].flatMap({ Int($0) }), aid > 0 else {
             return .text("bad account id", status: .badRequest)
         }
-        let balance = try await pool.withConnection { connection in
-            try await connection.query("SELECT abalance FROM pgbench_accounts WHERE aid = $1", [aid])
-                .first?.decode(Int.self, at: 0)
-        }
+        let balance =
+            multiplexed
+            ? try await multiplexer.query(sql, [aid]).first?.decode(Int.self, at: 0)
+            : try await pool.withConnection { connection in
+                try await connection.query(sql, [aid]).first?.decode(Int.self, at: 0)
+            }
         guard let balance else { return .text("no such account", status: .notFound) }
         return .text("{\"aid\":\(aid),\"abalance\":\(balance)}", contentType: "application/json")
     }
@@ -72,6 +77,7 @@ func runHTTPPhase(
     async let health = runWrk(["-t1", "-c2", "-d\(seconds)s", "--latency", base + "/health"])
     let (queryOutput, healthOutput) = try await (query, health)
     await server.shutdown()
+    await multiplexer.shutdown()
     for output in [queryOutput, healthOutput] where output.contains("Non-2xx") {
         log("wrk saw errors:\n\(output)")
     }

@@ -2,7 +2,10 @@ import Foundation
 import PulseCore
 
 // Starts a throwaway embedded cluster, then measures side by side on it:
-//   1. indexed single-row SELECT on pgbench_accounts, 16 clients: PulsePostgres vs pgbench -S -M prepared -c 16
+//   1. indexed single-row SELECT on pgbench_accounts, 16 clients: PulsePostgres vs pgbench -S -M prepared -c 16,
+//      through the pool (16 connections, one statement each at a time, as pgbench) and through the
+//      multiplexer (the 16 clients' statements pipelined over one connection per event loop)
+//   3. an HTTP endpoint doing one indexed SELECT (pool, then multiplexer), with /health p99 meanwhile
 //   2. bulk load of 1M work-item-like rows: PulsePostgres COPY vs psql \copy of the same data
 // Usage: PostgresBench [seconds=10] [rows=1000000] [scale=10]
 
@@ -101,7 +104,10 @@ func run(_ cluster: EmbeddedCluster, seconds: Int, rowCount: Int, scale: Int) as
     let pool = try PostgresPool(conninfo: superuser, options: poolOptions)
     let loops = try EventLoopGroup(count: 2)
     let sql = "SELECT abalance FROM pgbench_accounts WHERE aid = $1"
-    func selectLoad(seconds: Int, onLoops: Bool) async throws -> (perSecond: Double, count: Int, cpu: Double) {
+    /// `clients` tasks (on the 2 loops, or in the global pool) each running `select` in a loop.
+    func selectLoad(
+        seconds: Int, onLoops: Bool, _ select: @escaping @Sendable (Int) async throws -> Int
+    ) async throws -> (perSecond: Double, count: Int, cpu: Double) {
         let cpuBefore = cpuSeconds(RUSAGE_SELF)
         let started = ContinuousClock.now
         let deadline = started + .seconds(seconds)
@@ -111,10 +117,7 @@ func run(_ cluster: EmbeddedCluster, seconds: Int, rowCount: Int, scale: Int) as
                     var count = 0
                     var generator = XorShift64(seed: UInt64(client + 1) &* 0x9E37_79B9_7F4A_7C15)
                     while ContinuousClock.now < deadline {
-                        let aid = Int.random(in: 1...accounts, using: &generator)
-                        let balance = try await pool.withConnection { connection in
-                            try await connection.query(sql, [aid])[0].decode(Int.self, at: 0)
-                        }
+                        let balance = try await select(Int.random(in: 1...accounts, using: &generator))
                         count += balance == Int.min ? 0 : 1
                     }
                     return count
@@ -130,17 +133,35 @@ func run(_ cluster: EmbeddedCluster, seconds: Int, rowCount: Int, scale: Int) as
         let elapsed = secs(ContinuousClock.now - started)
         return (Double(total) / elapsed, total, cpuSeconds(RUSAGE_SELF) - cpuBefore)
     }
-    _ = try await selectLoad(seconds: 1, onLoops: true)  // open the pool's connections, prepare
-    let ours = try await selectLoad(seconds: seconds, onLoops: true)
+    // The real call path per query: pool checkout -> prepared query -> decode -> release.
+    let pooled: @Sendable (Int) async throws -> Int = { aid in
+        try await pool.withConnection { connection in
+            try await connection.query(sql, [aid])[0].decode(Int.self, at: 0)
+        }
+    }
+    _ = try await selectLoad(seconds: 1, onLoops: true, pooled)  // open the pool's connections, prepare
+    let ours = try await selectLoad(seconds: seconds, onLoops: true, pooled)
     log("PulsePostgres SELECT from the global concurrency pool (no loop), \(max(seconds / 2, 1)) s")
-    let unbound = try await selectLoad(seconds: max(seconds / 2, 1), onLoops: false)
+    let unbound = try await selectLoad(seconds: max(seconds / 2, 1), onLoops: false, pooled)
     pool.shutdown()
+    // The same statements through the multiplexer: one pipelined connection per event loop.
+    log("PulsePostgres SELECT multiplexed, \(clients) clients on 2 event loops (2 pipelined connections), \(seconds) s")
+    let multiplexer = try PostgresMultiplexer(conninfo: superuser)
+    let multiplexed: @Sendable (Int) async throws -> Int = { aid in
+        try await multiplexer.query(sql, [aid])[0].decode(Int.self, at: 0)
+    }
+    _ = try await selectLoad(seconds: 1, onLoops: true, multiplexed)
+    let piped = try await selectLoad(seconds: seconds, onLoops: true, multiplexed)
+    await multiplexer.shutdown()
     await loops.shutdown()
     func printSelect() {
     print(String(format: "indexed SELECT, %d clients, %d s:  PulsePostgres %.0f q/s   pgbench -S -M prepared %.0f tps   ratio %.2f",
                  clients, seconds, ours.perSecond, pgbenchTPS, ours.perSecond / max(pgbenchTPS, 1)))
     print(String(format: "  client CPU per query:  PulsePostgres %.1f us   pgbench %.1f us",
                  ours.cpu / Double(max(ours.count, 1)) * 1e6, pgbenchCPU / max(pgbenchCount, 1) * 1e6))
+    print(String(format: "indexed SELECT, %d clients multiplexed over 2 pipelined connections, %d s:  PulsePostgres %.0f q/s   pgbench -S -M prepared %.0f tps   ratio %.2f",
+                 clients, seconds, piped.perSecond, pgbenchTPS, piped.perSecond / max(pgbenchTPS, 1)))
+    print(String(format: "  client CPU per query:  PulsePostgres multiplexed %.1f us", piped.cpu / Double(max(piped.count, 1)) * 1e6))
     print(String(format: "  same path from the global concurrency pool (no event loop, %d s): %.0f q/s, %.1f us CPU per query",
                  max(seconds / 2, 1), unbound.perSecond, unbound.cpu / Double(max(unbound.count, 1)) * 1e6))
     }
@@ -154,7 +175,12 @@ func run(_ cluster: EmbeddedCluster, seconds: Int, rowCount: Int, scale: Int) as
     // --- 3. HTTP endpoint with one indexed query (before the bulk load fills the cache) ---
     log("HTTP: wrk -c64 on /accounts/:aid and wrk -c2 on /health, \(seconds) s")
     let http = try await runHTTPPhase(
-        conninfo: superuser, accounts: accounts, seconds: seconds, poolSize: httpPool, scratch: configuration.directory)
+        conninfo: superuser, accounts: accounts, seconds: seconds, poolSize: httpPool, multiplexed: false,
+        scratch: configuration.directory)
+    log("HTTP, multiplexed: wrk -c64 on /accounts/:aid and wrk -c2 on /health, \(seconds) s")
+    let httpMultiplexed = try await runHTTPPhase(
+        conninfo: superuser, accounts: accounts, seconds: seconds, poolSize: httpPool, multiplexed: true,
+        scratch: configuration.directory)
 
     // --- 2. bulk load ---
     let admin = try await PostgresConnection.connect(superuser)
@@ -242,6 +268,11 @@ func run(_ cluster: EmbeddedCluster, seconds: Int, rowCount: Int, scale: Int) as
                  httpPool, seconds, http.queryPerSecond) + http.queryP99)
     print(String(format: "  /health during that load, wrk -t1 -c2: %.0f req/s, p99 ", http.healthPerSecond)
           + http.healthP99 + " (target < 10 ms: " + (http.healthP99Milliseconds < 10 ? "met)" : "NOT met)"))
+    print(String(format: "HTTP GET /accounts/:aid (one indexed SELECT, multiplexed), wrk -t2 -c64 %d s: %.0f req/s, p99 ",
+                 seconds, httpMultiplexed.queryPerSecond) + httpMultiplexed.queryP99)
+    print(String(format: "  /health during that load, wrk -t1 -c2: %.0f req/s, p99 ", httpMultiplexed.healthPerSecond)
+          + httpMultiplexed.healthP99 + " (target < 10 ms: "
+          + (httpMultiplexed.healthP99Milliseconds < 10 ? "met)" : "NOT met)"))
     print(String(format: "bulk load %d rows:  PulsePostgres COPY %.0f rows/s (%.2f s)   psql \\copy %.0f rows/s (%.2f s)   ratio %.2f",
                  rowCount, ourRate, secs(copyElapsed), psqlRate, secs(psqlElapsed), ourRate / max(psqlRate, 1)))
 }

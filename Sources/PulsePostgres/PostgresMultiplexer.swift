@@ -1,0 +1,128 @@
+import PulseSystem
+import Synchronization
+
+/// Runs standalone statements from many tasks over a few pipelined connections: one per
+/// event loop, in libpq's pipeline mode.
+///
+/// A pool gives each statement a connection of its own for its round trip, so a busy service
+/// keeps many server processes each waking up for one statement at a time. Here the statements
+/// that the tasks of one event loop issue in the same loop turn are written back to back on
+/// that loop's connection, and the server answers them in one pass (the technique of Npgsql's
+/// multiplexing mode and tokio-postgres's automatic pipelining).
+///
+/// Each statement gets its own Sync: it runs in its own implicit transaction, commits on its
+/// own, and an error fails only that statement. With a `clientID`, `pulse.client_id` is set
+/// for that implicit transaction (row-level security applies) in the same round trip.
+///
+/// Not for transactions, `COPY` or `LISTEN` (use the pool). Cancelling the caller's task
+/// abandons the statement: not yet written, it is never sent; already written, its reply is
+/// discarded, but it is not cancelled on the server (a cancel request would hit whatever the
+/// shared connection runs at that moment). `statement_timeout` bounds it.
+///
+/// Tasks running on a PulseSystem `EventLoop` use that loop's connection; other callers share
+/// one connection driven by a loop the multiplexer starts for them.
+public final class PostgresMultiplexer: Sendable {
+    struct Settings: Sendable {
+        let conninfo: String
+        let statementTimeout: Duration?
+        let connectTimeout: Duration
+        let statementCacheCapacity: Int
+    }
+
+    static let cancelledError = PostgresError(.cancelled, message: "task cancelled; the statement was abandoned")
+
+    private let settings: Settings
+    private struct Lanes: ~Copyable {
+        var byLoop: [ObjectIdentifier: PipelinedLane] = [:]
+        /// Drives the lane of callers that are not on an event loop; started on first use.
+        var ownLoops: EventLoopGroup?
+        var shutDown = false
+    }
+    private let lanes = Mutex(Lanes())
+
+    /// `conninfo` is a libpq key/value string or a `postgresql://` URL; nothing connects
+    /// until the first statement.
+    public init(
+        conninfo: String, statementTimeout: Duration? = nil, connectTimeout: Duration = .seconds(10),
+        statementCacheCapacity: Int = 512
+    ) throws {
+        try ConnectionString.validate(conninfo)
+        settings = Settings(
+            conninfo: conninfo, statementTimeout: statementTimeout, connectTimeout: connectTimeout,
+            statementCacheCapacity: statementCacheCapacity)
+    }
+
+    /// Runs one parameterised statement (prepared on first use per connection) in its own
+    /// implicit transaction, optionally in a tenant's scope.
+    @discardableResult
+    public func query(
+        _ sql: String, _ parameters: [any PostgresEncodable] = [], clientID: Int? = nil, format: PostgresFormat = .text
+    ) async throws -> PostgresRows {
+        let request = PipelinedRequest(
+            sql: sql, parameters: try ParameterBuffer(parameters), format: format, clientID: clientID)
+        if Task.isCancelled { throw Self.cancelledError }
+        let (lane, onLaneLoop) = try lane()
+        return try await withTaskCancellationHandler {
+            try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<PostgresRows, any Error>) in
+                request.continuation = continuation
+                if onLaneLoop {
+                    lane.submit(request)
+                } else {
+                    lane.loop.execute { lane.submit(request) }
+                }
+            }
+        } onCancel: {
+            lane.loop.execute { lane.cancel(request) }
+        }
+    }
+
+    /// Fails what is waiting or in flight, closes the connections and stops the loop the
+    /// multiplexer started. Statements submitted afterwards fail.
+    public func shutdown() async {
+        let (all, own) = lanes.withLock { lanes -> ([PipelinedLane], EventLoopGroup?) in
+            lanes.shutDown = true
+            defer { lanes.ownLoops = nil }
+            return (Array(lanes.byLoop.values), lanes.ownLoops)
+        }
+        let error = PostgresError(.unavailable, message: "the database client is shutting down")
+        // Not awaited: a loop that has stopped runs nothing more (its lanes were closed when its
+        // thread ended); the multiplexer's own loop runs the close before it stops.
+        for lane in all where !lane.loop.hasFinished {
+            lane.loop.execute { lane.close(with: error) }
+        }
+        await own?.shutdown()
+    }
+
+    /// The lane of the event loop this task runs on, else the shared one; and whether the
+    /// caller is on that lane's loop thread now (then it may submit directly).
+    private func lane() throws -> (PipelinedLane, Bool) {
+        let executor = withUnsafeCurrentTask { task in task?.unownedTaskExecutor?.asTaskExecutor() }
+        let loop = (executor as? EventLoop).flatMap { $0.inLoop && !$0.hasFinished ? $0 : nil }
+        return try lanes.withLock { lanes in
+            if lanes.shutDown {
+                throw PostgresError(.unavailable, message: "the database client is shut down")
+            }
+            if let loop {
+                let key = ObjectIdentifier(loop)
+                if let lane = lanes.byLoop[key] { return (lane, true) }
+                let lane = PipelinedLane(loop: loop, settings: settings)
+                lanes.byLoop[key] = lane
+                LoopLanes.add(lane)  // on the loop thread now
+                return (lane, true)
+            }
+            if lanes.ownLoops == nil {
+                do {
+                    lanes.ownLoops = try EventLoopGroup(count: 1)
+                } catch {
+                    throw PostgresError(.unavailable, message: "could not start the database client's event loop: \(error)")
+                }
+            }
+            let own = lanes.ownLoops!.loops[0]
+            let key = ObjectIdentifier(own)
+            if let lane = lanes.byLoop[key] { return (lane, false) }
+            let lane = PipelinedLane(loop: own, settings: settings)
+            lanes.byLoop[key] = lane
+            return (lane, false)
+        }
+    }
+}
