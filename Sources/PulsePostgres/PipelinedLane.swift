@@ -37,6 +37,9 @@ final class PipelinedLane: EventHandler, @unchecked Sendable {
         self.settings = settings
     }
 
+    /// Statements waiting or in flight (a cancelled one counts until its reply is read).
+    var load: Int { queued.count + inFlight.count }
+
     // MARK: Submitting
 
     func submit(_ request: PipelinedRequest) {

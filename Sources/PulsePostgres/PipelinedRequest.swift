@@ -79,6 +79,7 @@ struct RequestQueue {
     private var head = 0
 
     var isEmpty: Bool { head == items.count }
+    var count: Int { items.count - head }
     var first: PipelinedRequest? { isEmpty ? nil : items[head] }
 
     mutating func append(_ request: PipelinedRequest) { items.append(request) }

@@ -36,7 +36,7 @@ public final class PostgresDatabase: Sendable {
     public let configuration: PostgresConfiguration
     public let primary: PostgresPool
     public let replica: PostgresPool?
-    /// Standalone statements on the primary, pipelined over one connection per event loop
+    /// Standalone statements on the primary, pipelined over a couple of connections per event loop
     /// (connects on first use); see `query(_:_:clientID:)`.
     public let pipeline: PostgresMultiplexer
     private let monitor: ReplicationMonitor

@@ -1,13 +1,14 @@
 import PulseSystem
 import Synchronization
 
-/// Runs standalone statements from many tasks over a few pipelined connections: one per
-/// event loop, in libpq's pipeline mode.
+/// Runs standalone statements from many tasks over a few pipelined connections: a couple per
+/// event loop (`connectionsPerLoop`, 2 by default), in libpq's pipeline mode.
 ///
 /// A pool gives each statement a connection of its own for its round trip, so a busy service
 /// keeps many server processes each waking up for one statement at a time. Here the statements
 /// that the tasks of one event loop issue in the same loop turn are written back to back on
-/// that loop's connection, and the server answers them in one pass (the technique of Npgsql's
+/// that loop's connections (each to the one with the fewest waiting), and the server answers
+/// them in one pass (the technique of Npgsql's
 /// multiplexing mode and tokio-postgres's automatic pipelining).
 ///
 /// Each statement gets its own Sync: it runs in its own implicit transaction, commits on its
@@ -19,8 +20,8 @@ import Synchronization
 /// discarded, but it is not cancelled on the server (a cancel request would hit whatever the
 /// shared connection runs at that moment). `statement_timeout` bounds it.
 ///
-/// Tasks running on a PulseSystem `EventLoop` use that loop's connection; other callers share
-/// one connection driven by a loop the multiplexer starts for them.
+/// Tasks running on a PulseSystem `EventLoop` use that loop's connections; other callers share
+/// the connections of a loop the multiplexer starts for them.
 public final class PostgresMultiplexer: Sendable {
     struct Settings: Sendable {
         let conninfo: String
@@ -32,8 +33,12 @@ public final class PostgresMultiplexer: Sendable {
     static let cancelledError = PostgresError(.cancelled, message: "task cancelled; the statement was abandoned")
 
     private let settings: Settings
-    private struct Lanes: ~Copyable {
-        var byLoop: [ObjectIdentifier: PipelinedLane] = [:]
+    /// Pipelined connections per event loop; a statement goes to the one with the least queued.
+    public let connectionsPerLoop: Int
+    fileprivate struct Lanes: ~Copyable {
+        var byLoop: [ObjectIdentifier: [PipelinedLane]] = [:]
+        /// Spreads callers that are not on a loop over the own loop's lanes.
+        var nextOwnLane = 0
         /// Drives the lane of callers that are not on an event loop; started on first use.
         var ownLoops: EventLoopGroup?
         var shutDown = false
@@ -44,8 +49,12 @@ public final class PostgresMultiplexer: Sendable {
     /// until the first statement.
     public init(
         conninfo: String, statementTimeout: Duration? = nil, connectTimeout: Duration = .seconds(10),
-        statementCacheCapacity: Int = 512
+        statementCacheCapacity: Int = 512, connectionsPerLoop: Int = 2
     ) throws {
+        guard connectionsPerLoop >= 1 else {
+            throw PostgresError(.invalidConfiguration, message: "connectionsPerLoop must be at least 1")
+        }
+        self.connectionsPerLoop = connectionsPerLoop
         try ConnectionString.validate(conninfo)
         settings = Settings(
             conninfo: conninfo, statementTimeout: statementTimeout, connectTimeout: connectTimeout,
@@ -82,7 +91,7 @@ public final class PostgresMultiplexer: Sendable {
         let (all, own) = lanes.withLock { lanes -> ([PipelinedLane], EventLoopGroup?) in
             lanes.shutDown = true
             defer { lanes.ownLoops = nil }
-            return (Array(lanes.byLoop.values), lanes.ownLoops)
+            return (lanes.byLoop.values.flatMap { $0 }, lanes.ownLoops)
         }
         let error = PostgresError(.unavailable, message: "the database client is shutting down")
         // Not awaited: a loop that has stopped runs nothing more (its lanes were closed when its
@@ -103,12 +112,8 @@ public final class PostgresMultiplexer: Sendable {
                 throw PostgresError(.unavailable, message: "the database client is shut down")
             }
             if let loop {
-                let key = ObjectIdentifier(loop)
-                if let lane = lanes.byLoop[key] { return (lane, true) }
-                let lane = PipelinedLane(loop: loop, settings: settings)
-                lanes.byLoop[key] = lane
-                LoopLanes.add(lane)  // on the loop thread now
-                return (lane, true)
+                // On the loop thread: the lanes' loads are this thread's to read.
+                return (lanes.leastLoaded(on: loop, count: connectionsPerLoop, settings: settings), true)
             }
             if lanes.ownLoops == nil {
                 do {
@@ -118,11 +123,33 @@ public final class PostgresMultiplexer: Sendable {
                 }
             }
             let own = lanes.ownLoops!.loops[0]
-            let key = ObjectIdentifier(own)
-            if let lane = lanes.byLoop[key] { return (lane, false) }
-            let lane = PipelinedLane(loop: own, settings: settings)
-            lanes.byLoop[key] = lane
-            return (lane, false)
+            let all = lanes.lanes(of: own, count: connectionsPerLoop, settings: settings, onLoop: false)
+            lanes.nextOwnLane &+= 1
+            return (all[lanes.nextOwnLane % all.count], false)
         }
+    }
+}
+
+extension PostgresMultiplexer.Lanes {
+    /// The lanes driven by `loop`, created on first use.
+    fileprivate mutating func lanes(
+        of loop: EventLoop, count: Int, settings: PostgresMultiplexer.Settings, onLoop: Bool
+    ) -> [PipelinedLane] {
+        let key = ObjectIdentifier(loop)
+        if let existing = byLoop[key] { return existing }
+        let created = (0..<count).map { _ in PipelinedLane(loop: loop, settings: settings) }
+        if onLoop { created.forEach(LoopLanes.add) }  // closed when this loop thread ends
+        byLoop[key] = created
+        return created
+    }
+
+    /// The lane of `loop` with the fewest statements waiting or in flight. Loop thread only.
+    fileprivate mutating func leastLoaded(
+        on loop: EventLoop, count: Int, settings: PostgresMultiplexer.Settings
+    ) -> PipelinedLane {
+        let all = lanes(of: loop, count: count, settings: settings, onLoop: true)
+        var best = all[0]
+        for lane in all.dropFirst() where lane.load < best.load { best = lane }
+        return best
     }
 }

@@ -173,6 +173,7 @@ extension ClusterSuite {
     @Test func multiplexerBadInputAndUnreachableServer() async throws {
         #expect(throws: PostgresError.self) { try PostgresMultiplexer(conninfo: "host=a bogus_keyword=1") }
         let url = try await Self.handle().connection.superuserURL!
+        #expect(throws: PostgresError.self) { try PostgresMultiplexer(conninfo: url, connectionsPerLoop: 0) }
         let multiplexer = try PostgresMultiplexer(conninfo: url)
         do {
             try await multiplexer.query("SELECT $1::text", ["nul\u{0}byte"])

@@ -45,7 +45,7 @@ func runHTTPPhase(
     var poolOptions = PostgresPoolOptions()
     poolOptions.maxConnections = poolSize
     let pool = try PostgresPool(conninfo: conninfo, options: poolOptions)
-    let multiplexer = try PostgresMultiplexer(conninfo: conninfo)
+    let multiplexer = try makeMultiplexer(conninfo)
     let sql = "SELECT abalance FROM pgbench_accounts WHERE aid = $1"
     var router = Router()
     router.get("/health") { _ in .text("ok") }

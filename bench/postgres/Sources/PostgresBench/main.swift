@@ -18,6 +18,15 @@ let clients = Int(ProcessInfo.processInfo.environment["PULSE_BENCH_CLIENTS"] ?? 
 /// Set to 1 to run only the SELECT phase (shorter locked runs while working on that path).
 let selectOnly = ProcessInfo.processInfo.environment["PULSE_BENCH_SELECT_ONLY"] == "1"
 let httpPool = Int(ProcessInfo.processInfo.environment["PULSE_BENCH_HTTP_POOL"] ?? "") ?? 16
+/// Pipelined connections per event loop for the multiplexed phases (the library's default when unset).
+let multiplexedConnections = Int(ProcessInfo.processInfo.environment["PULSE_BENCH_MUX_CONNECTIONS"] ?? "")
+
+func makeMultiplexer(_ conninfo: String) throws -> PostgresMultiplexer {
+    if let multiplexedConnections {
+        return try PostgresMultiplexer(conninfo: conninfo, connectionsPerLoop: multiplexedConnections)
+    }
+    return try PostgresMultiplexer(conninfo: conninfo)
+}
 
 func log(_ line: String) {
     FileHandle.standardError.write(Data((line + "\n").utf8))
@@ -145,8 +154,8 @@ func run(_ cluster: EmbeddedCluster, seconds: Int, rowCount: Int, scale: Int) as
     let unbound = try await selectLoad(seconds: max(seconds / 2, 1), onLoops: false, pooled)
     pool.shutdown()
     // The same statements through the multiplexer: one pipelined connection per event loop.
-    log("PulsePostgres SELECT multiplexed, \(clients) clients on 2 event loops (2 pipelined connections), \(seconds) s")
-    let multiplexer = try PostgresMultiplexer(conninfo: superuser)
+    let multiplexer = try makeMultiplexer(superuser)
+    log("PulsePostgres SELECT multiplexed, \(clients) clients on 2 event loops (\(multiplexer.connectionsPerLoop) pipelined connections each), \(seconds) s")
     let multiplexed: @Sendable (Int) async throws -> Int = { aid in
         try await multiplexer.query(sql, [aid])[0].decode(Int.self, at: 0)
     }
@@ -159,8 +168,8 @@ func run(_ cluster: EmbeddedCluster, seconds: Int, rowCount: Int, scale: Int) as
                  clients, seconds, ours.perSecond, pgbenchTPS, ours.perSecond / max(pgbenchTPS, 1)))
     print(String(format: "  client CPU per query:  PulsePostgres %.1f us   pgbench %.1f us",
                  ours.cpu / Double(max(ours.count, 1)) * 1e6, pgbenchCPU / max(pgbenchCount, 1) * 1e6))
-    print(String(format: "indexed SELECT, %d clients multiplexed over 2 pipelined connections, %d s:  PulsePostgres %.0f q/s   pgbench -S -M prepared %.0f tps   ratio %.2f",
-                 clients, seconds, piped.perSecond, pgbenchTPS, piped.perSecond / max(pgbenchTPS, 1)))
+    print(String(format: "indexed SELECT, %d clients multiplexed over %d pipelined connections, %d s:  PulsePostgres %.0f q/s   pgbench -S -M prepared %.0f tps   ratio %.2f",
+                 clients, 2 * multiplexer.connectionsPerLoop, seconds, piped.perSecond, pgbenchTPS, piped.perSecond / max(pgbenchTPS, 1)))
     print(String(format: "  client CPU per query:  PulsePostgres multiplexed %.1f us", piped.cpu / Double(max(piped.count, 1)) * 1e6))
     print(String(format: "  same path from the global concurrency pool (no event loop, %d s): %.0f q/s, %.1f us CPU per query",
                  max(seconds / 2, 1), unbound.perSecond, unbound.cpu / Double(max(unbound.count, 1)) * 1e6))
