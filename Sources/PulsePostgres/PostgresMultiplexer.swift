@@ -67,6 +67,10 @@ public final class PostgresMultiplexer: Sendable {
     public func query(
         _ sql: String, _ parameters: [any PostgresEncodable] = [], clientID: Int? = nil, format: PostgresFormat = .text
     ) async throws -> PostgresRows {
+        // libpq refuses more (and the connection, shared with other callers, must not see a failed send).
+        guard parameters.count <= 65535 else {
+            throw PostgresError(.invalidArgument, message: "a statement takes at most 65535 parameters")
+        }
         let request = PipelinedRequest(
             sql: sql, parameters: try ParameterBuffer(parameters), format: format, clientID: clientID)
         if Task.isCancelled { throw Self.cancelledError }

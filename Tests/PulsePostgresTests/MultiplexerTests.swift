@@ -182,6 +182,12 @@ extension ClusterSuite {
             #expect(error.code == .invalidArgument)
         }
         do {
+            try await multiplexer.query("SELECT 1", Array(repeating: 1, count: 70_000))
+            Issue.record("70,000 parameters were accepted")
+        } catch let error as PostgresError {
+            #expect(error.code == .invalidArgument)
+        }
+        do {
             try await multiplexer.query("SELECT $1::int", ["99999999999"])
             Issue.record("an out-of-range value was accepted")
         } catch let error as PostgresError {
