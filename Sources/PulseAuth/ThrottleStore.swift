@@ -22,7 +22,9 @@ final class ThrottleGate: Sendable {
 
     func check(account: String, address: String, now: Date) async throws -> LoginThrottle.Decision {
         guard let database else { return local.withLock { $0.check(account: account, address: address, now: now) } }
-        let (a, s) = try await database.read { tx in try await Self.counters(tx, account: account, address: address, lock: false) }
+        // One standalone statement: pipelined, one round trip instead of BEGIN/SELECT/COMMIT.
+        let rows = try await database.query(Self.countersSQL, [Self.hash(account), Self.hash(address)])
+        let (a, s) = try Self.counters(from: rows)
         var throttle = template
         throttle.load(account: account, a, address: address, s)
         return throttle.check(account: account, address: address, now: now)
@@ -65,15 +67,19 @@ final class ThrottleGate: Sendable {
         }
     }
 
+    private static let countersSQL = """
+        SELECT dimension, failures, last_failure_at, locked_until FROM auth_throttle_counters
+        WHERE (dimension = 'account' AND key_hash = $1) OR (dimension = 'address' AND key_hash = $2)
+        ORDER BY dimension
+        """
+
     private static func counters(_ tx: PostgresTransaction, account: String, address: String, lock: Bool) async throws
         -> (LoginThrottle.Counter?, LoginThrottle.Counter?)
     {
-        let rows = try await tx.query(
-            """
-            SELECT dimension, failures, last_failure_at, locked_until FROM auth_throttle_counters
-            WHERE (dimension = 'account' AND key_hash = $1) OR (dimension = 'address' AND key_hash = $2)
-            ORDER BY dimension
-            """ + (lock ? " FOR UPDATE" : ""), hash(account), hash(address))
+        try counters(from: try await tx.query(countersSQL + (lock ? " FOR UPDATE" : ""), hash(account), hash(address)))
+    }
+
+    private static func counters(from rows: PostgresRows) throws -> (LoginThrottle.Counter?, LoginThrottle.Counter?) {
         var result: [String: LoginThrottle.Counter] = [:]
         for row in rows {
             result[try row.decode(String.self, "dimension")] = LoginThrottle.Counter(
