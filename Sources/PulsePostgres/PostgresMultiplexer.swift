@@ -1,14 +1,13 @@
 import PulseSystem
 import Synchronization
 
-/// Runs standalone statements from many tasks over a few pipelined connections: a couple per
-/// event loop (`connectionsPerLoop`, 2 by default), in libpq's pipeline mode.
+/// Runs standalone statements from many tasks over a few pipelined connections per event loop
+/// (`connectionsPerLoop`, 4 by default, opened as load needs them), in libpq's pipeline mode.
 ///
 /// A pool gives each statement a connection of its own for its round trip, so a busy service
 /// keeps many server processes each waking up for one statement at a time. Here the statements
 /// that the tasks of one event loop issue in the same loop turn are written back to back on
-/// that loop's connections (each to the one with the fewest waiting), and the server answers
-/// them in one pass (the technique of Npgsql's
+/// that loop's connections, and the server answers them in one pass (the technique of Npgsql's
 /// multiplexing mode and tokio-postgres's automatic pipelining).
 ///
 /// Each statement gets its own Sync: it runs in its own implicit transaction, commits on its
@@ -33,8 +32,13 @@ public final class PostgresMultiplexer: Sendable {
     static let cancelledError = PostgresError(.cancelled, message: "task cancelled; the statement was abandoned")
 
     private let settings: Settings
-    /// Pipelined connections per event loop; a statement goes to the one with the least queued.
+    /// Pipelined connections per event loop at most.
     public let connectionsPerLoop: Int
+    /// A statement goes to the first of its loop's connections with fewer than this many
+    /// statements waiting or in flight (else to the least loaded). Filling one connection first
+    /// keeps batches large at low concurrency; spilling over keeps the queue behind each server
+    /// process short (and so the latency tail) at high concurrency.
+    public let spillThreshold: Int
     fileprivate struct Lanes: ~Copyable {
         var byLoop: [ObjectIdentifier: [PipelinedLane]] = [:]
         /// Spreads callers that are not on a loop over the own loop's lanes.
@@ -49,12 +53,13 @@ public final class PostgresMultiplexer: Sendable {
     /// until the first statement.
     public init(
         conninfo: String, statementTimeout: Duration? = nil, connectTimeout: Duration = .seconds(10),
-        statementCacheCapacity: Int = 512, connectionsPerLoop: Int = 2
+        statementCacheCapacity: Int = 512, connectionsPerLoop: Int = 4, spillThreshold: Int = 8
     ) throws {
-        guard connectionsPerLoop >= 1 else {
-            throw PostgresError(.invalidConfiguration, message: "connectionsPerLoop must be at least 1")
+        guard connectionsPerLoop >= 1, spillThreshold >= 1 else {
+            throw PostgresError(.invalidConfiguration, message: "connectionsPerLoop and spillThreshold must be at least 1")
         }
         self.connectionsPerLoop = connectionsPerLoop
+        self.spillThreshold = spillThreshold
         try ConnectionString.validate(conninfo)
         settings = Settings(
             conninfo: conninfo, statementTimeout: statementTimeout, connectTimeout: connectTimeout,
@@ -117,7 +122,8 @@ public final class PostgresMultiplexer: Sendable {
             }
             if let loop {
                 // On the loop thread: the lanes' loads are this thread's to read.
-                return (lanes.leastLoaded(on: loop, count: connectionsPerLoop, settings: settings), true)
+                let all = lanes.lanes(of: loop, count: connectionsPerLoop, settings: settings, onLoop: true)
+                return (Self.choose(from: all, spillThreshold: spillThreshold), true)
             }
             if lanes.ownLoops == nil {
                 do {
@@ -146,14 +152,17 @@ extension PostgresMultiplexer.Lanes {
         byLoop[key] = created
         return created
     }
+}
 
-    /// The lane of `loop` with the fewest statements waiting or in flight. Loop thread only.
-    fileprivate mutating func leastLoaded(
-        on loop: EventLoop, count: Int, settings: PostgresMultiplexer.Settings
-    ) -> PipelinedLane {
-        let all = lanes(of: loop, count: count, settings: settings, onLoop: true)
-        var best = all[0]
-        for lane in all.dropFirst() where lane.load < best.load { best = lane }
+extension PostgresMultiplexer {
+    /// The first lane under `spillThreshold`, else the least loaded. Loop thread only (loads
+    /// are the loop thread's state).
+    static func choose(from lanes: [PipelinedLane], spillThreshold: Int) -> PipelinedLane {
+        var best = lanes[0]
+        for lane in lanes {
+            if lane.load < spillThreshold { return lane }
+            if lane.load < best.load { best = lane }
+        }
         return best
     }
 }

@@ -174,6 +174,7 @@ extension ClusterSuite {
         #expect(throws: PostgresError.self) { try PostgresMultiplexer(conninfo: "host=a bogus_keyword=1") }
         let url = try await Self.handle().connection.superuserURL!
         #expect(throws: PostgresError.self) { try PostgresMultiplexer(conninfo: url, connectionsPerLoop: 0) }
+        #expect(throws: PostgresError.self) { try PostgresMultiplexer(conninfo: url, spillThreshold: 0) }
         let multiplexer = try PostgresMultiplexer(conninfo: url)
         do {
             try await multiplexer.query("SELECT $1::text", ["nul\u{0}byte"])

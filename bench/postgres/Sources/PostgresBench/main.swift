@@ -21,11 +21,14 @@ let httpPool = Int(ProcessInfo.processInfo.environment["PULSE_BENCH_HTTP_POOL"] 
 /// Pipelined connections per event loop for the multiplexed phases (the library's default when unset).
 let multiplexedConnections = Int(ProcessInfo.processInfo.environment["PULSE_BENCH_MUX_CONNECTIONS"] ?? "")
 
+/// Statements a connection takes before the next one of its loop is used (library default when unset).
+let multiplexedSpill = Int(ProcessInfo.processInfo.environment["PULSE_BENCH_MUX_SPILL"] ?? "")
+
 func makeMultiplexer(_ conninfo: String) throws -> PostgresMultiplexer {
-    if let multiplexedConnections {
-        return try PostgresMultiplexer(conninfo: conninfo, connectionsPerLoop: multiplexedConnections)
-    }
-    return try PostgresMultiplexer(conninfo: conninfo)
+    let defaults = try PostgresMultiplexer(conninfo: conninfo)
+    return try PostgresMultiplexer(
+        conninfo: conninfo, connectionsPerLoop: multiplexedConnections ?? defaults.connectionsPerLoop,
+        spillThreshold: multiplexedSpill ?? defaults.spillThreshold)
 }
 
 func log(_ line: String) {
@@ -155,7 +158,7 @@ func run(_ cluster: EmbeddedCluster, seconds: Int, rowCount: Int, scale: Int) as
     pool.shutdown()
     // The same statements through the multiplexer: one pipelined connection per event loop.
     let multiplexer = try makeMultiplexer(superuser)
-    log("PulsePostgres SELECT multiplexed, \(clients) clients on 2 event loops (\(multiplexer.connectionsPerLoop) pipelined connections each), \(seconds) s")
+    log("PulsePostgres SELECT multiplexed, \(clients) clients on 2 event loops (up to \(multiplexer.connectionsPerLoop) pipelined connections each, next one used beyond \(multiplexer.spillThreshold) statements), \(seconds) s")
     let multiplexed: @Sendable (Int) async throws -> Int = { aid in
         try await multiplexer.query(sql, [aid])[0].decode(Int.self, at: 0)
     }
@@ -168,7 +171,7 @@ func run(_ cluster: EmbeddedCluster, seconds: Int, rowCount: Int, scale: Int) as
                  clients, seconds, ours.perSecond, pgbenchTPS, ours.perSecond / max(pgbenchTPS, 1)))
     print(String(format: "  client CPU per query:  PulsePostgres %.1f us   pgbench %.1f us",
                  ours.cpu / Double(max(ours.count, 1)) * 1e6, pgbenchCPU / max(pgbenchCount, 1) * 1e6))
-    print(String(format: "indexed SELECT, %d clients multiplexed over %d pipelined connections, %d s:  PulsePostgres %.0f q/s   pgbench -S -M prepared %.0f tps   ratio %.2f",
+    print(String(format: "indexed SELECT, %d clients multiplexed over up to %d pipelined connections, %d s:  PulsePostgres %.0f q/s   pgbench -S -M prepared %.0f tps   ratio %.2f",
                  clients, 2 * multiplexer.connectionsPerLoop, seconds, piped.perSecond, pgbenchTPS, piped.perSecond / max(pgbenchTPS, 1)))
     print(String(format: "  client CPU per query:  PulsePostgres multiplexed %.1f us", piped.cpu / Double(max(piped.count, 1)) * 1e6))
     print(String(format: "  same path from the global concurrency pool (no event loop, %d s): %.0f q/s, %.1f us CPU per query",
