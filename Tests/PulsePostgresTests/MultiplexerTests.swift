@@ -238,3 +238,33 @@ extension ClusterSuite {
         await multiplexer.shutdown()
     }
 }
+
+extension ClusterSuite {
+    /// A loop's statements fill one connection first and spill to the next only beyond
+    /// `spillThreshold` waiting: few callers share one server process (large batches), many
+    /// callers are spread over several (short queues).
+    @Test func multiplexedStatementsSpillToAnotherConnectionOnlyUnderLoad() async throws {
+        let url = try await Self.handle().connection.superuserURL!
+        let multiplexer = try PostgresMultiplexer(conninfo: url, connectionsPerLoop: 4, spillThreshold: 8)
+        let group = try EventLoopGroup(count: 1)
+        /// Server process ids seen by `callers` concurrent statements that each hold the
+        /// connection for 200 ms (so the queue cannot drain while the callers submit).
+        func backends(callers: Int) async throws -> Set<Int> {
+            try await Task(executorPreference: group.loops[0]) {
+                try await withThrowingTaskGroup(of: Int.self) { tasks in
+                    for _ in 0..<callers {
+                        tasks.addTask {
+                            try await multiplexer.query("SELECT pg_backend_pid(), pg_sleep(0.2)")[0].decode(Int.self, at: 0)
+                        }
+                    }
+                    return try await tasks.reduce(into: Set<Int>()) { $0.insert($1) }
+                }
+            }.value
+        }
+        #expect(try await backends(callers: 4).count == 1)
+        let spread = try await backends(callers: 24)
+        #expect(spread.count >= 2 && spread.count <= 4)
+        await multiplexer.shutdown()
+        await group.shutdown()
+    }
+}
