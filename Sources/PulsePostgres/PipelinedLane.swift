@@ -40,6 +40,16 @@ final class PipelinedLane: EventHandler, @unchecked Sendable {
     /// Statements waiting or in flight (a cancelled one counts until its reply is read).
     var load: Int { queued.count + inFlight.count }
 
+    /// When the statement at the head of the pipeline started (monotonic ns): the server runs
+    /// the pipeline in order, so this is when it got to that statement, near enough.
+    private var headStartedAt: UInt64 = 0
+
+    /// True when the statement at the head has run longer than `limit`: a slow statement that
+    /// the statements behind it on this connection would wait for.
+    func isStalled(now: UInt64, limit: UInt64) -> Bool {
+        !inFlight.isEmpty && now &- headStartedAt > limit
+    }
+
     // MARK: Submitting
 
     func submit(_ request: PipelinedRequest) {
@@ -83,6 +93,7 @@ final class PipelinedLane: EventHandler, @unchecked Sendable {
                 request.finish(.failure(error))
                 return breakConnection(error)
             }
+            if inFlight.isEmpty { headStartedAt = PostgresReactor.now() }
             inFlight.append(request)
             wrote = true
         }
@@ -179,6 +190,7 @@ final class PipelinedLane: EventHandler, @unchecked Sendable {
             switch PQresultStatus(result) {
             case PGRES_PIPELINE_SYNC:
                 _ = inFlight.popFirst()
+                if !inFlight.isEmpty { headStartedAt = PostgresReactor.now() }
                 complete(head)
             case PGRES_TUPLES_OK, PGRES_COMMAND_OK, PGRES_EMPTY_QUERY:
                 if head.readingAnswer && head.failure == nil && head.continuation != nil {

@@ -39,6 +39,10 @@ public final class PostgresMultiplexer: Sendable {
     /// keeps batches large at low concurrency; spilling over keeps the queue behind each server
     /// process short (and so the latency tail) at high concurrency.
     public let spillThreshold: Int
+    /// A connection whose current statement has run longer than this gets no new statements
+    /// while another of the loop's connections is free of such a wait: a slow statement does not
+    /// hold up the quick ones that would queue behind it.
+    public let stallAfter: Duration
     fileprivate struct Lanes: ~Copyable {
         var byLoop: [ObjectIdentifier: [PipelinedLane]] = [:]
         /// Spreads callers that are not on a loop over the own loop's lanes.
@@ -53,13 +57,15 @@ public final class PostgresMultiplexer: Sendable {
     /// until the first statement.
     public init(
         conninfo: String, statementTimeout: Duration? = nil, connectTimeout: Duration = .seconds(10),
-        statementCacheCapacity: Int = 512, connectionsPerLoop: Int = 4, spillThreshold: Int = 8
+        statementCacheCapacity: Int = 512, connectionsPerLoop: Int = 4, spillThreshold: Int = 8,
+        stallAfter: Duration = .milliseconds(25)
     ) throws {
         guard connectionsPerLoop >= 1, spillThreshold >= 1 else {
             throw PostgresError(.invalidConfiguration, message: "connectionsPerLoop and spillThreshold must be at least 1")
         }
         self.connectionsPerLoop = connectionsPerLoop
         self.spillThreshold = spillThreshold
+        self.stallAfter = stallAfter
         try ConnectionString.validate(conninfo)
         settings = Settings(
             conninfo: conninfo, statementTimeout: statementTimeout, connectTimeout: connectTimeout,
@@ -123,7 +129,7 @@ public final class PostgresMultiplexer: Sendable {
             if let loop {
                 // On the loop thread: the lanes' loads are this thread's to read.
                 let all = lanes.lanes(of: loop, count: connectionsPerLoop, settings: settings, onLoop: true)
-                return (Self.choose(from: all, spillThreshold: spillThreshold), true)
+                return (Self.choose(from: all, spillThreshold: spillThreshold, stallAfter: stallAfter), true)
             }
             if lanes.ownLoops == nil {
                 do {
@@ -155,14 +161,19 @@ extension PostgresMultiplexer.Lanes {
 }
 
 extension PostgresMultiplexer {
-    /// The first lane under `spillThreshold`, else the least loaded. Loop thread only (loads
-    /// are the loop thread's state).
-    static func choose(from lanes: [PipelinedLane], spillThreshold: Int) -> PipelinedLane {
-        var best = lanes[0]
+    /// The first lane under `spillThreshold`, else the least loaded, passing over lanes stalled
+    /// behind a slow statement unless all are. Loop thread only (loads are its state).
+    static func choose(from lanes: [PipelinedLane], spillThreshold: Int, stallAfter: Duration) -> PipelinedLane {
+        let now = PostgresReactor.now()
+        let limit = stallAfter.nanoseconds
+        var best: PipelinedLane?
+        var leastLoaded = lanes[0]
         for lane in lanes {
+            if lane.load < leastLoaded.load { leastLoaded = lane }
+            if lane.isStalled(now: now, limit: limit) { continue }
             if lane.load < spillThreshold { return lane }
-            if lane.load < best.load { best = lane }
+            if best == nil || lane.load < best!.load { best = lane }
         }
-        return best
+        return best ?? leastLoaded
     }
 }

@@ -268,3 +268,28 @@ extension ClusterSuite {
         await group.shutdown()
     }
 }
+
+extension ClusterSuite {
+    /// A slow statement does not hold up the quick ones of its loop: once it has run past
+    /// `stallAfter`, new statements go to another connection instead of queueing behind it.
+    @Test func quickMultiplexedStatementsDoNotWaitBehindASlowOne() async throws {
+        let url = try await Self.handle().connection.superuserURL!
+        let multiplexer = try PostgresMultiplexer(conninfo: url, connectionsPerLoop: 2, stallAfter: .milliseconds(25))
+        let group = try EventLoopGroup(count: 1)
+        let (slowPID, quickPIDs, quickTime) = try await Task(executorPreference: group.loops[0]) {
+            async let slow = multiplexer.query("SELECT pg_backend_pid(), pg_sleep(2)")[0].decode(Int.self, at: 0)
+            try await Task.sleep(for: .milliseconds(300))
+            let started = ContinuousClock.now
+            var quick: Set<Int> = []
+            for _ in 0..<4 {
+                quick.insert(try await multiplexer.query("SELECT pg_backend_pid()")[0].decode(Int.self, at: 0))
+            }
+            let elapsed = ContinuousClock.now - started
+            return (try await slow, quick, elapsed)
+        }.value
+        #expect(!quickPIDs.contains(slowPID))
+        #expect(quickTime < .seconds(1))  // behind the slow statement they would take 1.7 s
+        await multiplexer.shutdown()
+        await group.shutdown()
+    }
+}
