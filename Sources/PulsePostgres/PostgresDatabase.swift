@@ -76,13 +76,18 @@ public final class PostgresDatabase: Sendable {
         return monitor.status
     }
 
-    /// Stops the monitor and closes the pools.
+    /// Stops the monitor and closes the pools. Returns once the monitor task has ended: a
+    /// measurement still connecting (libpq → OpenSSL for SCRAM) while the process exits would
+    /// run into OpenSSL's exit-time cleanup and crash.
     public func shutdown() async {
-        monitorTask.withLock { $0?.cancel() }
+        let task = monitorTask.withLock { $0 }
+        task?.cancel()
         primary.shutdown()
         replica?.shutdown()
         await pipeline.shutdown()
-        monitor.close()
+        monitor.close()  // fails a measurement's statement in flight, so the task ends soon
+        await task?.value  // a connect in progress ends within its 2 s timeout
+        monitor.close()  // what that connect opened
     }
 
     /// One statement on the primary in its own implicit transaction (optionally in a tenant's

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import PulseConfiguration
 import PulseObservability
+import PulsePostgres
 
 /// The whole `main` of a service executable: parse `--port/--host/--config`, load the
 /// configuration, install logging, build the service, run until SIGTERM/SIGINT.
@@ -115,14 +116,19 @@ public enum ServiceMain {
         for name in snapshot.unknownEnvironmentVariables {
             logger.warning("Unknown PULSE_ environment variable ignored", metadata: ["variable": "\(name)"])
         }
+        var database: PostgresDatabase?
         do {
             var definition = ServiceDefinition(configuration: configuration)
             definition.snapshot = snapshot
             definition.database = try ServiceDatabase.attach(to: &definition, environment: environment, logger: logger)
+            database = definition.database
             try await configure(&definition, logger)
             try await ServiceApplication(definition: definition, logger: logger, environment: environment).run()
         } catch {
             logger.critical("Service failed", metadata: ["service": "\(service.rawValue)", "error": "\(error)"])
+            // Its replication monitor may be connecting (libpq → OpenSSL): exiting under it runs
+            // into OpenSSL's exit-time cleanup and crashes instead of exiting with 1.
+            await database?.shutdown()
             exit(1)
         }
         exit(0)
