@@ -30,14 +30,8 @@ final class LoopReadiness: EventHandler, @unchecked Sendable {
     /// Per-thread pointer to the loop's instance (retained; released when the thread ends).
     private static let key: pthread_key_t = {
         var key = pthread_key_t()
-        // Runs when the loop thread ends (the loop was stopped): statements still waiting on
-        // it would never be woken, so they fail now (their tasks finish off the loop).
         let rc = pthread_key_create(&key) { pointer in
-            guard let pointer else { return }
-            let readiness = Unmanaged<LoopReadiness>.fromOpaque(pointer)
-            readiness.takeUnretainedValue().set.failAll(
-                with: PostgresError(.connectionLost, message: "the event loop running the statement stopped"))
-            readiness.release()
+            if let pointer { Unmanaged<LoopReadiness>.fromOpaque(pointer).release() }
         }
         precondition(rc == 0, "pthread_key_create failed")
         return key
@@ -50,14 +44,16 @@ final class LoopReadiness: EventHandler, @unchecked Sendable {
             return Unmanaged<LoopReadiness>.fromOpaque(pointer).takeUnretainedValue().set
         }
         // First query from this thread: is it an event loop the task runs on?
-        let executor = withUnsafeCurrentTask { task in task?.unownedTaskExecutor?.asTaskExecutor() }
-        guard let loop = executor as? EventLoop, loop.inLoop, !loop.hasFinished else { return nil }
+        guard let loop = EventLoop.current else { return nil }
         let readiness = LoopReadiness()
         do {
             try loop.register(readiness.set.epollFD, events: Epoll.readable, handler: readiness)
         } catch {
             return nil
         }
+        // Statements still waiting when the loop stops would never be woken: they fail then
+        // (their tasks finish off the loop).
+        loop.whenStopped { readiness.set.failAll(with: PostgresError.loopStopped) }
         pthread_setspecific(key, Unmanaged.passRetained(readiness).toOpaque())
         return readiness.set
     }

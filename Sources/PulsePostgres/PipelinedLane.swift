@@ -120,7 +120,7 @@ final class PipelinedLane: EventHandler, @unchecked Sendable {
             try execute(Self.scopeSQL, scope, format: .text, for: request, on: handle)
         }
         request.statement = try execute(request.sql, request.parameters, format: request.format, for: request, on: handle)
-        guard PQpipelineSync(handle) == 1 else { throw lostOrProtocolError(handle) }
+        guard PQpipelineSync(handle) == 1 else { throw PostgresConnection.lostOrProtocolError(handle) }
     }
 
     @discardableResult
@@ -133,7 +133,7 @@ final class PipelinedLane: EventHandler, @unchecked Sendable {
             nextStatement += 1
             let prepared = PipelinedStatement(name: "pulse_m\(nextStatement)", sql: sql)
             guard PQsendPrepare(handle, prepared.name, sql, Int32(parameters.count), nil) == 1
-            else { throw lostOrProtocolError(handle) }
+            else { throw PostgresConnection.lostOrProtocolError(handle) }
             statements[sql] = prepared
             request.commands.append(.prepare(prepared))
             statement = prepared
@@ -144,7 +144,7 @@ final class PipelinedLane: EventHandler, @unchecked Sendable {
             }
             return PQsendQueryParams(handle, sql, count, nil, values, nil, nil, format.rawValue)
         }
-        guard sent == 1 else { throw lostOrProtocolError(handle) }
+        guard sent == 1 else { throw PostgresConnection.lostOrProtocolError(handle) }
         request.commands.append(.execute)
         return statement
     }
@@ -153,7 +153,7 @@ final class PipelinedLane: EventHandler, @unchecked Sendable {
     private func flush() {
         guard let handle else { return }
         let result = PQflush(handle)
-        if result < 0 { return breakConnection(lostOrProtocolError(handle)) }
+        if result < 0 { return breakConnection(PostgresConnection.lostOrProtocolError(handle)) }
         let needWrite = result == 1
         if needWrite != wantsWrite {
             wantsWrite = needWrite
@@ -167,10 +167,10 @@ final class PipelinedLane: EventHandler, @unchecked Sendable {
         guard let handle else { return }
         if events & Epoll.writable != 0 { flush() }
         guard connection != nil, events & ~Epoll.writable != 0 else { return }
-        if PQconsumeInput(handle) == 0 { return breakConnection(lostOrProtocolError(handle)) }
+        if PQconsumeInput(handle) == 0 { return breakConnection(PostgresConnection.lostOrProtocolError(handle)) }
         readResults(handle)
         if inFlight.isEmpty && PQstatus(handle) != CONNECTION_OK {
-            breakConnection(lostOrProtocolError(handle))
+            breakConnection(PostgresConnection.lostOrProtocolError(handle))
         }
     }
 
@@ -235,12 +235,9 @@ final class PipelinedLane: EventHandler, @unchecked Sendable {
         connecting = true
         Task(executorPreference: loop) { [self, settings] in
             do {
-                let connection = try await PostgresConnection.connect(settings.conninfo, timeout: settings.connectTimeout)
+                let connection = try await PostgresConnection.connect(
+                    settings.conninfo, timeout: settings.connectTimeout, statementTimeout: settings.statementTimeout)
                 do {
-                    if let timeout = settings.statementTimeout {
-                        try await connection.query(
-                            "SELECT set_config('statement_timeout', $1, false)", [String(timeout.milliseconds)])
-                    }
                     guard PQenterPipelineMode(connection.handle) == 1 else {
                         throw PostgresError(.protocolViolation, message: PostgresConnection.errorMessage(connection.handle))
                     }
@@ -297,11 +294,5 @@ final class PipelinedLane: EventHandler, @unchecked Sendable {
             connection.close()
             self.connection = nil
         }
-    }
-
-    private func lostOrProtocolError(_ handle: OpaquePointer) -> PostgresError {
-        let message = PostgresConnection.errorMessage(handle)
-        if PQstatus(handle) != CONNECTION_OK { return PostgresError(.connectionLost, message: message) }
-        return PostgresError(.protocolViolation, message: message)
     }
 }

@@ -89,6 +89,23 @@ public final class PostgresConnection: @unchecked Sendable {
         return PostgresConnection(handle: handle, reactor: reactor)
     }
 
+    /// `connect`, then the session's `statement_timeout` when one is given (the connection is
+    /// closed if that fails).
+    static func connect(
+        _ conninfo: String, reactor: PostgresReactor? = nil, timeout: Duration, statementTimeout: Duration?
+    ) async throws -> PostgresConnection {
+        let connection = try await connect(conninfo, reactor: reactor, timeout: timeout)
+        guard let statementTimeout else { return connection }
+        do {
+            try await connection.query(
+                "SELECT set_config('statement_timeout', $1, false)", [String(statementTimeout.milliseconds)])
+        } catch {
+            connection.close()
+            throw error
+        }
+        return connection
+    }
+
     static func errorMessage(_ handle: OpaquePointer) -> String {
         String(cString: PQerrorMessage(handle)).trimmingCharacters(in: .whitespacesAndNewlines)
     }
@@ -282,11 +299,16 @@ public final class PostgresConnection: @unchecked Sendable {
     }
 
     func lostOrProtocolError() -> PostgresError {
-        let message = Self.errorMessage(handle)
-        if PQstatus(handle) != CONNECTION_OK {
-            isBroken = true
-            return PostgresError(.connectionLost, message: message)
-        }
+        let error = Self.lostOrProtocolError(handle)
+        if error.code == .connectionLost { isBroken = true }
+        return error
+    }
+
+    /// A failed libpq call on `handle`: the connection is gone, or it is still up and the
+    /// call was refused.
+    static func lostOrProtocolError(_ handle: OpaquePointer) -> PostgresError {
+        let message = errorMessage(handle)
+        if PQstatus(handle) != CONNECTION_OK { return PostgresError(.connectionLost, message: message) }
         return PostgresError(.protocolViolation, message: message)
     }
 

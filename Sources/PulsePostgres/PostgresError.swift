@@ -97,6 +97,9 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
     }
 
     /// True when the connection that produced this error must not be reused.
+    /// A statement waited on an event loop that stopped (its server shut down).
+    static let loopStopped = PostgresError(.connectionLost, message: "the event loop running the statement stopped")
+
     package var isConnectionFatal: Bool {
         code == .connectionLost || code == .unavailable || (sqlState?.hasPrefix("08") ?? false)
             || (sqlState?.hasPrefix("57P") ?? false)

@@ -109,8 +109,8 @@ public final class PostgresMultiplexer: Sendable {
             return (lanes.byLoop.values.flatMap { $0 }, lanes.ownLoops)
         }
         let error = PostgresError(.unavailable, message: "the database client is shutting down")
-        // Not awaited: a loop that has stopped runs nothing more (its lanes were closed when its
-        // thread ended); the multiplexer's own loop runs the close before it stops.
+        // Not awaited: a loop that has stopped runs nothing more (its lanes were closed when it
+        // stopped); the multiplexer's own loop runs the close before it stops.
         for lane in all where !lane.loop.hasFinished {
             lane.loop.execute { lane.close(with: error) }
         }
@@ -120,15 +120,14 @@ public final class PostgresMultiplexer: Sendable {
     /// The lane of the event loop this task runs on, else the shared one; and whether the
     /// caller is on that lane's loop thread now (then it may submit directly).
     private func lane() throws -> (PipelinedLane, Bool) {
-        let executor = withUnsafeCurrentTask { task in task?.unownedTaskExecutor?.asTaskExecutor() }
-        let loop = (executor as? EventLoop).flatMap { $0.inLoop && !$0.hasFinished ? $0 : nil }
+        let loop = EventLoop.current
         return try lanes.withLock { lanes in
             if lanes.shutDown {
                 throw PostgresError(.unavailable, message: "the database client is shut down")
             }
             if let loop {
                 // On the loop thread: the lanes' loads are this thread's to read.
-                let all = lanes.lanes(of: loop, count: connectionsPerLoop, settings: settings, onLoop: true)
+                let all = lanes.lanes(of: loop, count: connectionsPerLoop, settings: settings)
                 return (Self.choose(from: all, spillThreshold: spillThreshold, stallAfter: stallAfter), true)
             }
             if lanes.ownLoops == nil {
@@ -139,7 +138,7 @@ public final class PostgresMultiplexer: Sendable {
                 }
             }
             let own = lanes.ownLoops!.loops[0]
-            let all = lanes.lanes(of: own, count: connectionsPerLoop, settings: settings, onLoop: false)
+            let all = lanes.lanes(of: own, count: connectionsPerLoop, settings: settings)
             lanes.nextOwnLane &+= 1
             return (all[lanes.nextOwnLane % all.count], false)
         }
@@ -149,12 +148,15 @@ public final class PostgresMultiplexer: Sendable {
 extension PostgresMultiplexer.Lanes {
     /// The lanes driven by `loop`, created on first use.
     fileprivate mutating func lanes(
-        of loop: EventLoop, count: Int, settings: PostgresMultiplexer.Settings, onLoop: Bool
+        of loop: EventLoop, count: Int, settings: PostgresMultiplexer.Settings
     ) -> [PipelinedLane] {
         let key = ObjectIdentifier(loop)
         if let existing = byLoop[key] { return existing }
         let created = (0..<count).map { _ in PipelinedLane(loop: loop, settings: settings) }
-        if onLoop { created.forEach(LoopLanes.add) }  // closed when this loop thread ends
+        for lane in created {
+            // A stopped loop never reads these sockets again: what is in flight fails instead.
+            loop.whenStopped { lane.close(with: PostgresError.loopStopped) }
+        }
         byLoop[key] = created
         return created
     }

@@ -189,18 +189,8 @@ public final class PostgresPool: Sendable {
     }
 
     private func makeConnection() async throws -> PostgresConnection {
-        let connection = try await PostgresConnection.connect(
-            conninfo, reactor: reactor, timeout: options.connectTimeout)
-        if let statementTimeout {
-            do {
-                try await connection.query(
-                    "SELECT set_config('statement_timeout', $1, false)", [String(statementTimeout.milliseconds)])
-            } catch {
-                connection.close()
-                throw error
-            }
-        }
-        return connection
+        try await PostgresConnection.connect(
+            conninfo, reactor: reactor, timeout: options.connectTimeout, statementTimeout: statementTimeout)
     }
 
     /// Returns a connection; broken, in-transaction or too old ones are closed and replaced.

@@ -52,7 +52,12 @@ public final class EventLoop: @unchecked Sendable {
     private let stopRequested = Atomic<Bool>(false)
     /// The loop thread's pthread_t (0 before it starts), for the cheap `inLoop` check.
     private let threadID = Atomic<UInt>(0)
-    private let finished = Mutex<(done: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+    private struct Finish {
+        var done = false
+        var waiters: [CheckedContinuation<Void, Never>] = []
+        var stopHandlers: [@Sendable () -> Void] = []
+    }
+    private let finished = Mutex(Finish())
 
     // Loop-confined state.
     private var registrations: [Registration?] = []
@@ -190,6 +195,18 @@ public final class EventLoop: @unchecked Sendable {
         }
     }
 
+    /// Runs `body` on the loop thread once the loop has stopped (at once, on this thread, if it
+    /// already has): for waits that would otherwise stay suspended on a loop that never runs
+    /// again. Tasks resumed from `body` continue off the loop.
+    package func whenStopped(_ body: @escaping @Sendable () -> Void) {
+        let stopped = finished.withLock { state -> Bool in
+            if state.done { return true }
+            state.stopHandlers.append(body)
+            return false
+        }
+        if stopped { body() }
+    }
+
     private func run() {
         threadID.store(UInt(pthread_self()), ordering: .relaxed)
         let capacity = 256
@@ -220,11 +237,12 @@ public final class EventLoop: @unchecked Sendable {
         }
         runPendingTasks()
         finishedFlag.store(true, ordering: .releasing)
-        let waiters = finished.withLock { state -> [CheckedContinuation<Void, Never>] in
+        let (waiters, handlers) = finished.withLock { state in
             state.done = true
-            defer { state.waiters = [] }
-            return state.waiters
+            defer { (state.waiters, state.stopHandlers) = ([], []) }
+            return (state.waiters, state.stopHandlers)
         }
+        for handler in handlers { handler() }
         for waiter in waiters { waiter.resume() }
     }
 
@@ -260,6 +278,16 @@ public final class EventLoop: @unchecked Sendable {
 /// An event loop can run Swift tasks: `Task(executorPreference: loop) { ... }` keeps a handler's
 /// synchronous stretches on the loop thread, so a response needs no thread hop. Code that
 /// awaits still suspends and lets the loop go on; only CPU-heavy work would hold it.
+extension EventLoop {
+    /// The event loop the current task prefers and whose thread this is (nil elsewhere, e.g.
+    /// on Swift's global pool, or once the loop has stopped).
+    package static var current: EventLoop? {
+        let executor = withUnsafeCurrentTask { task in task?.unownedTaskExecutor?.asTaskExecutor() }
+        guard let loop = executor as? EventLoop, loop.inLoop, !loop.hasFinished else { return nil }
+        return loop
+    }
+}
+
 extension EventLoop: TaskExecutor {
     public func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
