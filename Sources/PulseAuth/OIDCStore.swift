@@ -32,7 +32,6 @@ public struct OIDCProviderSettings: Sendable, Equatable {
 
 /// A login started by `/auth/oidc/{slug}/login`, as the callback finds it.
 struct PendingOIDCLogin: Sendable {
-    var rowID: Int64
     var stateHash: [UInt8]
     var nonce: String
     var codeVerifier: String
@@ -140,7 +139,7 @@ struct OIDCStore: Sendable {
             let id = try row.decode(Int64.self, "id")
             try await tx.query("UPDATE oidc_login_states SET consumed_at = COALESCE(consumed_at, $2) WHERE id = $1", id, now)
             return PendingOIDCLogin(
-                rowID: id, stateHash: Array(try row.decode(Data.self, "state_hash")), nonce: try row.decode(String.self, "nonce"),
+                stateHash: Array(try row.decode(Data.self, "state_hash")), nonce: try row.decode(String.self, "nonce"),
                 codeVerifier: try open(try row.decode(String.self, "code_verifier_encrypted"), Self.verifierContext(clientID: clientID)),
                 redirectURI: try row.decode(String.self, "redirect_uri"), expiresAt: try row.decode(Date.self, "expires_at"),
                 consumedAt: try row.decode(Date?.self, "consumed_at"))

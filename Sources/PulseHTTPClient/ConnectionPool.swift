@@ -39,9 +39,6 @@ final class ConnectionPool: Sendable {
     /// Connections opened and pooled connections reused so far (metrics, tests).
     var statistics: (opened: Int, reused: Int) { state.withLock { ($0.opened, $0.reused) } }
 
-    /// Open connections (busy + idle) to `origin`.
-    func openCount(_ origin: ClientURL.Origin) -> Int { state.withLock { $0.origins[origin]?.open ?? 0 } }
-
     private enum Step {
         case reuse(HTTPClientConnection)
         case connect

@@ -7,7 +7,6 @@ final class HTTPClientConnection: @unchecked Sendable {
     let origin: ClientURL.Origin
     let transport: any ClientTransport
     /// Requests completed on this connection (0 while the first one runs).
-    private(set) var completedRequests = 0
     /// Monotonic time it went idle (set by the pool).
     var idleSince: UInt64 = 0
     private var buffer: [UInt8] = []
@@ -89,7 +88,6 @@ final class HTTPClientConnection: @unchecked Sendable {
 
     /// Counts a completed response; true when the connection can serve another request.
     func finished(_ head: ClientResponseHead, closeDelimited: Bool) -> Bool {
-        completedRequests += 1
         return !closeDelimited && head.keepAlive && head.status != 101 && position == buffer.count
     }
 

@@ -14,7 +14,6 @@ public final class PostgresPool: Sendable {
     private let statementTimeout: Duration?
 
     private struct Waiter {
-        let id: UInt64
         /// Monotonic ns; waiters queue in arrival order with one timeout, so deadlines ascend.
         let deadline: UInt64
         /// The thread it waited on (its event loop's, for tasks running on a loop).
@@ -28,7 +27,6 @@ public final class PostgresPool: Sendable {
         var idle: [PostgresConnection] = []
         var open = 0
         var waiters: [Waiter] = []
-        var nextWaiter: UInt64 = 0
         /// One task expires timed-out waiters (not a sleeping task per waiting acquire).
         var sweeperRunning = false
         var isShutdown = false
@@ -83,8 +81,8 @@ public final class PostgresPool: Sendable {
                 needsPing = PostgresReactor.now() - idle.lastUsedAt > options.healthCheckAfterIdle.nanoseconds
             case .openNew:
                 connection = try await openCounted()
-            case .wait(let id):
-                guard let handed = try await waitForRelease(id) else { continue }
+            case .wait:
+                guard let handed = try await waitForRelease() else { continue }
                 connection = handed
             }
             guard needsPing else { return connection }
@@ -100,7 +98,7 @@ public final class PostgresPool: Sendable {
     private enum Checkout {
         case idle(PostgresConnection)
         case openNew
-        case wait(UInt64)
+        case wait
     }
 
     /// Takes a healthy idle connection, or reserves a slot for a new one, or a place in line.
@@ -113,8 +111,7 @@ public final class PostgresPool: Sendable {
                     state.open += 1
                     return .openNew
                 }
-                state.nextWaiter += 1
-                return .wait(state.nextWaiter)
+                return .wait
             }
             guard case .idle(let connection) = step else { return step }
             // Outside the lock: a non-blocking poll finds connections a restart killed. One
@@ -139,14 +136,14 @@ public final class PostgresPool: Sendable {
         }
     }
 
-    private func waitForRelease(_ id: UInt64) async throws -> PostgresConnection? {
+    private func waitForRelease() async throws -> PostgresConnection? {
         let deadline = PostgresReactor.now() + options.acquireTimeout.nanoseconds
         return try await withCheckedThrowingContinuation { continuation in
             enum Outcome { case queued(startSweeper: Bool), shutDown, retry }
             let outcome = state.withLock { state -> Outcome in
                 if state.isShutdown { return .shutDown }
                 if !state.idle.isEmpty || state.open < options.maxConnections { return .retry }
-                state.waiters.append(Waiter(id: id, deadline: deadline, thread: pthread_self(), continuation: continuation))
+                state.waiters.append(Waiter(deadline: deadline, thread: pthread_self(), continuation: continuation))
                 let start = !state.sweeperRunning
                 state.sweeperRunning = true
                 return .queued(startSweeper: start)

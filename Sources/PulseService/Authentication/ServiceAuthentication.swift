@@ -25,7 +25,6 @@ public final class ServiceAuthentication: Sendable {
     public let verifier: TokenVerifier
     public let sessions: SessionCookieResolver
     public let authenticator: ServiceAuthenticator
-    private let tasks = Mutex<[Task<Void, Never>]>([])
 
     public init(settings: AuthSettings, client: HTTPClient) throws {
         self.settings = settings
@@ -52,20 +51,20 @@ public final class ServiceAuthentication: Sendable {
         for event in events { sessions.apply(event) }
     }
 
-    /// Starts the background work: the revocation feed (with a database), an early JWKS fetch
-    /// retried until it succeeds, then periodic key refresh and pruning.
+    /// Starts the background work, which runs as long as the process: the revocation feed (with
+    /// a database), an early JWKS fetch retried until it succeeds, then periodic key refresh and
+    /// pruning.
     public func start(database: PostgresDatabase?, logger: Logger) throws {
-        var started: [Task<Void, Never>] = []
         if let database {
-            started.append(try RevocationFeed.start(conninfo: database.primary.conninfo, database: database,
+            _ = try RevocationFeed.start(conninfo: database.primary.conninfo, database: database,
                                                     accessTokenLifetime: settings.accessTokenLifetime, logger: logger) { [self] events in
                 apply(events)
-            })
+            }
         } else {
             logger.warning("No database: revocations are not pushed to this service; revoked tokens work until they expire")
         }
         let verifier = self.verifier, sessions = self.sessions
-        started.append(Task {
+        Task {
             var tick = 0
             while !Task.isCancelled {
                 if verifier.keys.keyIDs.isEmpty || tick % 60 == 0 { _ = try? await verifier.keys.refreshIfStale() }
@@ -76,13 +75,7 @@ public final class ServiceAuthentication: Sendable {
                 tick += 1
                 try? await Task.sleep(for: verifier.keys.keyIDs.isEmpty ? .milliseconds(500) : .seconds(1))
             }
-        })
-        tasks.withLock { $0 += started }
-    }
-
-    /// Stops the background work (tests; a service process just exits).
-    public func stop() {
-        for task in tasks.withLock({ t in defer { t = [] }; return t }) { task.cancel() }
+        }
     }
 
     /// Ready when the auth service's keys are cached (or can be fetched now).

@@ -20,7 +20,6 @@ public final class SessionCookieResolver: Sendable {
         /// Lookups in flight, so a page firing ten API calls at once asks pulse-auth once.
         var inflight: [String: Task<Identity, any Error>] = [:]
         var revocations = RevocationList()
-        var lookups = 0
     }
 
     private let meURL: String
@@ -37,7 +36,6 @@ public final class SessionCookieResolver: Sendable {
     }
 
     /// Calls made to pulse-auth so far (cache misses).
-    public var lookupCount: Int { state.withLock { $0.lookups } }
 
     /// What went wrong resolving a cookie.
     public enum Failure: Error, Sendable, Equatable {
@@ -61,7 +59,6 @@ public final class SessionCookieResolver: Sendable {
         if let cached { return cached }
         let task = state.withLock { s -> Task<Identity, any Error> in
             if let running = s.inflight[cookie] { return running }
-            s.lookups += 1
             let task = Task { [self] () throws -> Identity in
                 do throws(Failure) { return try await fetch(cookie: cookie, requestID: requestID) } catch { throw error }
             }

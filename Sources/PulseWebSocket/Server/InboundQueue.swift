@@ -8,8 +8,6 @@ struct InboundQueue {
     private var waiters: [UnsafeContinuation<WebSocketMessage?, Never>] = []
     private(set) var isFinished = false
 
-    var isEmpty: Bool { head == messages.count }
-
     /// Hands `message` to a waiting task (returned, to resume outside the lock) or queues it.
     /// Messages after the end are dropped.
     mutating func deliver(_ message: WebSocketMessage) -> UnsafeContinuation<WebSocketMessage?, Never>? {
