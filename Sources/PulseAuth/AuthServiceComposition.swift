@@ -18,11 +18,8 @@ public enum AuthServiceComposition {
             logger.warning("No DATABASE_URL: auth endpoints are not served")
             return
         }
-        // The catalogue's auth.* keys, loaded as ServiceMain loads the rest (same --config files).
-        // (ServiceMain has already refused bad arguments or files, so failures here cannot happen.)
-        let snapshot = (try? ServiceMain.Options.parse(Array(CommandLine.arguments.dropFirst())))
-            .flatMap { try? ServiceMain.configuration(.auth, options: $0, environment: environment).1 }
-        let configuration = try AuthConfiguration.fromEnvironment(environment, snapshot: snapshot,
+        // The catalogue's auth.* keys: the snapshot ServiceMain loaded (defaults, --config files, env).
+        let configuration = try AuthConfiguration.fromEnvironment(environment, snapshot: definition.snapshot,
                                                                   defaultIssuer: "http://\(c.host):\(c.port)")
         let service = try await AuthService.start(configuration: configuration, database: database, logger: logger)
         _ = try await RevocationSubscriber.start(conninfo: database.primary.conninfo, verifier: service.verifier, database: database,

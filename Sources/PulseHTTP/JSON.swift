@@ -4,11 +4,7 @@ import Foundation
 public enum JSONCoding {
     /// A new encoder with snake_case keys and ISO-8601 dates (sorted keys for stable output).
     public static func makeEncoder() -> JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.dateEncodingStrategy = .iso8601
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
+        JSONBodyEncoder.platform.makeFoundationEncoder()  // one definition of the conventions
     }
 
     /// A new decoder reading snake_case keys and ISO-8601 dates.

@@ -115,7 +115,7 @@ public final class HTTPClient: Sendable {
         url: ClientURL, method: HTTPMethod, overallDeadline: UInt64,
         _ operation: (HTTPClientConnection, UInt64, HTTPClientError) async throws(HTTPClientConnection.Failure) -> T
     ) async throws(HTTPClientError) -> (T, HTTPClientConnection) {
-        let idempotent = [HTTPMethod.get, .head, .put, .delete, .options].contains(method)
+        let idempotent = Self.idempotentMethods.contains(method)
         var attempt = 0
         while true {
             attempt += 1
@@ -178,18 +178,22 @@ public final class HTTPClient: Sendable {
         a <= b ? (a, aError) : (b, bError)
     }
 
+    /// Header names the client writes itself (built once, not per request).
+    private static let ownedHeaders: Set<String> = HopByHopHeaders.names.union(["host", "content-length"])
+    private static let methodsWithBody: Set<HTTPMethod> = [.post, .put, .patch]
+    private static let idempotentMethods: Set<HTTPMethod> = [.get, .head, .put, .delete, .options]
+
     func serialize(method: HTTPMethod, url: ClientURL, headers: HTTPHeaders, body: [UInt8], upgrade: String? = nil,
                    offerGzip: Bool? = nil) throws(HTTPClientError) -> [UInt8] {
         guard !method.rawValue.isEmpty, method.rawValue.utf8.allSatisfy(ClientResponseHead.isTokenByte) else {
             throw .invalidURL("bad method \(method)")
         }
         var head = "\(method.rawValue) \(url.target) HTTP/1.1\r\nHost: \(url.hostHeader)\r\n"
-        let owned: Set<String> = HopByHopHeaders.names.union(["host", "content-length"])
         var hasUserAgent = false
         var hasAcceptEncoding = false
         for field in headers {
             let name = field.name.lowercased()
-            if owned.contains(name) { continue }
+            if Self.ownedHeaders.contains(name) { continue }
             guard !field.name.isEmpty, field.name.utf8.allSatisfy(ClientResponseHead.isTokenByte),
                 !field.value.utf8.contains(where: { $0 == 13 || $0 == 10 || $0 == 0 })
             else { throw .invalidURL("bad header field \(field.name)") }
@@ -203,7 +207,7 @@ public final class HTTPClient: Sendable {
         }
         if !hasUserAgent { head += "User-Agent: \(configuration.userAgent)\r\n" }
         if (offerGzip ?? configuration.decompress) && !hasAcceptEncoding { head += "Accept-Encoding: gzip\r\n" }
-        if !body.isEmpty || [HTTPMethod.post, .put, .patch].contains(method) { head += "Content-Length: \(body.count)\r\n" }
+        if !body.isEmpty || Self.methodsWithBody.contains(method) { head += "Content-Length: \(body.count)\r\n" }
         head += "\r\n"
         return Array(head.utf8) + body
     }

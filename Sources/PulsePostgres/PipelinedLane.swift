@@ -81,8 +81,9 @@ final class PipelinedLane: EventHandler, @unchecked Sendable {
     private func sendQueued() {
         guard let handle else { return }
         // libpq sends each Sync as soon as it is queued; corked, the kernel holds those sends and
-        // transmits the batch at once, so the server wakes once per batch rather than per statement.
-        let corked = setCork(true)
+        // transmits the batch at once, so the server wakes once per batch rather than per statement
+        // (a batch of one is a single send anyway).
+        let corked = queued.count > 1 && setCork(true)
         defer { if corked { setCork(false) } }
         var wrote = false
         while let request = queued.popFirst() {

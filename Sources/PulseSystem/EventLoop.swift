@@ -275,9 +275,6 @@ public final class EventLoop: @unchecked Sendable {
     }
 }
 
-/// An event loop can run Swift tasks: `Task(executorPreference: loop) { ... }` keeps a handler's
-/// synchronous stretches on the loop thread, so a response needs no thread hop. Code that
-/// awaits still suspends and lets the loop go on; only CPU-heavy work would hold it.
 extension EventLoop {
     /// The event loop the current task prefers and whose thread this is (nil elsewhere, e.g.
     /// on Swift's global pool, or once the loop has stopped).
@@ -288,6 +285,9 @@ extension EventLoop {
     }
 }
 
+/// An event loop can run Swift tasks: `Task(executorPreference: loop) { ... }` keeps a handler's
+/// synchronous stretches on the loop thread, so a response needs no thread hop. Code that
+/// awaits still suspends and lets the loop go on; only CPU-heavy work would hold it.
 extension EventLoop: TaskExecutor {
     public func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)

@@ -5,16 +5,7 @@ public enum SHA256 {
     public static let byteCount = 32
 
     public static func hash<C: Collection<UInt8>>(_ data: C) -> [UInt8] {
-        let input = Array(data)
-        var out = [UInt8](repeating: 0, count: byteCount)
-        var length: UInt32 = 0
-        let ok = input.withUnsafeBytes { inBuf in
-            out.withUnsafeMutableBufferPointer { outBuf in
-                EVP_Digest(inBuf.baseAddress, inBuf.count, outBuf.baseAddress, &length, EVP_sha256(), nil)
-            }
-        }
-        precondition(ok == 1 && length == 32, "EVP_Digest(SHA-256) failed")
-        return out
+        Array(data).withUnsafeBytes { hash($0) }
     }
 
     public static func hash(_ string: String) -> [UInt8] { hash(Array(string.utf8)) }
@@ -24,7 +15,7 @@ public enum SHA256 {
     private struct FetchedMD: @unchecked Sendable { let pointer: OpaquePointer? }
     private static let fetched = FetchedMD(pointer: EVP_MD_fetch(nil, "SHA256", nil))
 
-    /// Hashes raw bytes with the pre-fetched implementation (hot paths: RS256 sign/verify).
+    /// Hashes raw bytes with the pre-fetched implementation (every SHA-256 goes through here).
     package static func hash(_ buffer: UnsafeRawBufferPointer) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: byteCount)
         var length: UInt32 = 0
