@@ -127,7 +127,9 @@ import Testing
 
     @Test func deadPeerIsDetectedByKeepalive() async throws {
         let log = SessionLog()
-        let config = testConfiguration(ping: .milliseconds(200), pongTimeout: .milliseconds(300))
+        // A pong timeout with room for a busy machine: the live client must not be mistaken for
+        // a dead one when the whole test suite runs in parallel (it was at 300 ms).
+        let config = testConfiguration(ping: .milliseconds(200), pongTimeout: .seconds(1))
         try await withLiveHTTPServer(responder: echoRouter(config, log: log)) { _, port in
             let silent = try PythonPeer(script: PythonScripts.clientScenarios, arguments: [String(port), "silent"])
             #expect(try await silent.line() == "OPEN")
