@@ -1,6 +1,7 @@
 import Foundation
 import PulseConfiguration
 import PulseSecurity
+import PulseService
 
 /// Settings of the token authority. Built from literals in tests and from the environment by
 /// the `pulse-auth` executable (`fromEnvironment`).
@@ -42,7 +43,7 @@ public struct AuthConfiguration: Sendable {
     }
 
     /// Name of the session cookie.
-    public static let sessionCookieName = "pulse_session"
+    public static let sessionCookieName = ServiceAuthentication.sessionCookieName
 
     /// Reads the `auth.*` keys of the configuration catalogue (`snapshot`: files and
     /// `PULSE_AUTH_*` variables) with the older `AUTH_*` variables winning when set:

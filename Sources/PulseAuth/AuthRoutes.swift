@@ -153,15 +153,7 @@ public struct AuthRoutes: Sendable {
     func sessionCookie(_ request: HTTPRequest) -> String? { cookie(AuthConfiguration.sessionCookieName, request) }
 
     /// The value of cookie `name`, if the request carries it.
-    func cookie(_ name: String, _ request: HTTPRequest) -> String? {
-        for header in request.headers.values(for: "Cookie") {
-            for part in header.split(separator: ";") {
-                let pair = part.trimmingCharacters(in: .whitespaces)
-                if pair.hasPrefix(name + "=") { return String(pair.dropFirst(name.count + 1)) }
-            }
-        }
-        return nil
-    }
+    func cookie(_ name: String, _ request: HTTPRequest) -> String? { request.cookie(named: name) }
 
     func cookieHeader(_ request: HTTPRequest, value: String, maxAge: Int) -> String {
         let secure = service.configuration.secureCookies || request.headers["X-Forwarded-Proto"]?.lowercased() == "https"

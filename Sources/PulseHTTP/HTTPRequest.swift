@@ -116,3 +116,17 @@ package enum PercentDecoding {
         }
     }
 }
+
+extension HTTPRequest {
+    /// The value of cookie `name` from the `Cookie` headers, if the request carries it.
+    public func cookie(named name: String) -> String? {
+        let prefix = name + "="
+        for header in headers.values(for: "Cookie") {
+            for part in header.split(separator: ";") {
+                let pair = part.trimmingCharacters(in: " \t")
+                if pair.hasPrefix(prefix) { return String(pair.dropFirst(prefix.count)) }
+            }
+        }
+        return nil
+    }
+}

@@ -185,7 +185,7 @@ public final class HTTPClient: Sendable {
 
     func serialize(method: HTTPMethod, url: ClientURL, headers: HTTPHeaders, body: [UInt8], upgrade: String? = nil,
                    offerGzip: Bool? = nil) throws(HTTPClientError) -> [UInt8] {
-        guard !method.rawValue.isEmpty, method.rawValue.utf8.allSatisfy(ClientResponseHead.isTokenByte) else {
+        guard !method.rawValue.isEmpty, method.rawValue.utf8.allSatisfy(HTTPRequestParser.isTokenByte) else {
             throw .invalidURL("bad method \(method)")
         }
         var head = "\(method.rawValue) \(url.target) HTTP/1.1\r\nHost: \(url.hostHeader)\r\n"
@@ -194,7 +194,7 @@ public final class HTTPClient: Sendable {
         for field in headers {
             let name = field.name.lowercased()
             if Self.ownedHeaders.contains(name) { continue }
-            guard !field.name.isEmpty, field.name.utf8.allSatisfy(ClientResponseHead.isTokenByte),
+            guard !field.name.isEmpty, field.name.utf8.allSatisfy(HTTPRequestParser.isTokenByte),
                 !field.value.utf8.contains(where: { $0 == 13 || $0 == 10 || $0 == 0 })
             else { throw .invalidURL("bad header field \(field.name)") }
             if name == "user-agent" { hasUserAgent = true }
@@ -215,7 +215,7 @@ public final class HTTPClient: Sendable {
     func finish(_ exchange: HTTPClientConnection.Exchange, url: ClientURL) throws(HTTPClientError) -> HTTPClientResponse {
         var headers = exchange.head.headers
         var body = exchange.body
-        if configuration.decompress, let encoding = headers["Content-Encoding"]?.lowercased().trimmingSpaces(),
+        if configuration.decompress, let encoding = headers["Content-Encoding"]?.lowercased().trimmingCharacters(in: " \t"),
             encoding == "gzip" || encoding == "x-gzip" {
             guard let decoded = Gzip.decompress(body, limit: configuration.maximumResponseBytes) else {
                 throw .decompressionFailed("corrupt gzip data, or more than \(configuration.maximumResponseBytes) bytes decoded")

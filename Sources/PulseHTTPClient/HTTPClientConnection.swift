@@ -112,7 +112,7 @@ final class HTTPClientConnection: @unchecked Sendable {
                 let line = try await readLine(limit: 4096, deadline: deadline, timeout: timeout)
                 let sizeText = line.prefix { $0 != UInt8(ascii: ";") }
                 guard !sizeText.isEmpty, sizeText.count <= 15,
-                    let size = Int(String(decoding: sizeText, as: UTF8.self).trimmingSpaces(), radix: 16), size >= 0
+                    let size = Int(String(decoding: sizeText, as: UTF8.self).trimmingCharacters(in: " \t"), radix: 16), size >= 0
                 else { throw HTTPClientError.malformedResponse("bad chunk size") }
                 if size == 0 {
                     try await skipTrailers(deadline: deadline, timeout: timeout)

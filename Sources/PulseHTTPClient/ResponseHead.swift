@@ -37,8 +37,8 @@ struct ClientResponseHead: Sendable {
                 line.first != UInt8(ascii: " "), line.first != UInt8(ascii: "\t")
             else { throw .malformedResponse("bad header line") }
             let name = line[..<colon]
-            guard name.allSatisfy(Self.isTokenByte) else { throw .malformedResponse("bad header name") }
-            let value = String(decoding: line[line.index(after: colon)...], as: UTF8.self).trimmingSpaces()
+            guard name.allSatisfy(HTTPRequestParser.isTokenByte) else { throw .malformedResponse("bad header name") }
+            let value = String(decoding: line[line.index(after: colon)...], as: UTF8.self).trimmingCharacters(in: " \t")
             headers.add(name: String(decoding: name, as: UTF8.self), value: value)
         }
         self.headers = headers
@@ -51,7 +51,7 @@ struct ClientResponseHead: Sendable {
         if !codings.isEmpty {
             return codings.last?.lowercased() == "chunked" ? .chunked : .close
         }
-        let lengths = headers.values(for: "Content-Length").flatMap { $0.split(separator: ",") }.map { $0.trimmingSpaces() }
+        let lengths = headers.values(for: "Content-Length").flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: " \t") }
         if let first = lengths.first {
             guard lengths.allSatisfy({ $0 == first }), !first.isEmpty, first.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }),
                 first.count <= 15, let n = Int(first)
@@ -67,23 +67,5 @@ struct ClientResponseHead: Sendable {
         if connection.contains("close") { return false }
         if version.minor >= 1 { return true }
         return connection.contains("keep-alive")
-    }
-
-    static func isTokenByte(_ b: UInt8) -> Bool {
-        switch b {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-            return true
-        default:
-            return "!#$%&'*+-.^_`|~".utf8.contains(b)
-        }
-    }
-}
-
-extension StringProtocol {
-    func trimmingSpaces() -> String {
-        var s = Substring(self)
-        while let f = s.first, f == " " || f == "\t" { s = s.dropFirst() }
-        while let l = s.last, l == " " || l == "\t" { s = s.dropLast() }
-        return String(s)
     }
 }

@@ -15,7 +15,8 @@ struct ParameterBuffer {
     /// One integer parameter (cannot fail to encode).
     init(integer: Int) {
         offsets = [0]
-        bytes = Array(String(integer).utf8) + [0]
+        PostgresCopyRow.writeDecimal(integer, into: &bytes)
+        bytes.append(0)
     }
 
     /// Replaces the contents with `parameters`; throws (leaving the buffer empty) when one

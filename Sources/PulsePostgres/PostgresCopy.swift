@@ -27,23 +27,7 @@ public final class PostgresCopyWriter {
             buffer.append(78)
             return
         }
-        try field.withUTF8 { bytes in
-            // Fast path: most fields need no escaping and are copied in one go.
-            if !bytes.contains(where: { $0 == 92 || $0 == 9 || $0 == 10 || $0 == 13 || $0 == 0 }) {
-                buffer.append(contentsOf: bytes)
-                return
-            }
-            for byte in bytes {
-                switch byte {
-                case 92: buffer.append(92); buffer.append(92)
-                case 9: buffer.append(92); buffer.append(116)
-                case 10: buffer.append(92); buffer.append(110)
-                case 13: buffer.append(92); buffer.append(114)
-                case 0: throw PostgresError(.invalidArgument, message: "COPY field contains a NUL byte")
-                default: buffer.append(byte)
-                }
-            }
-        }
+        try field.withUTF8 { try PostgresCopyRow.appendEscaped($0, to: &buffer) }
     }
 
     private func endRow() async throws {

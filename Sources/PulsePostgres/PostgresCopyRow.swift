@@ -66,7 +66,7 @@ public struct PostgresCopyRow {
     public mutating func append(_ value: String) throws {
         separate()
         var value = value
-        try value.withUTF8 { try appendEscaped($0) }
+        try value.withUTF8 { try Self.appendEscaped($0, to: &buffer) }
     }
 
     /// A text array (`text[]`, `varchar[]`): `{"a","b"}`, each element quoted.
@@ -116,8 +116,9 @@ public struct PostgresCopyRow {
         try append(text)
     }
 
-    /// Copies runs of plain bytes at once; only \, tab, newline and CR are rewritten.
-    private mutating func appendEscaped(_ bytes: UnsafeBufferPointer<UInt8>) throws {
+    /// Appends one COPY text field: copies runs of plain bytes at once; only \, tab, newline and
+    /// CR are rewritten, and a NUL byte is refused.
+    static func appendEscaped(_ bytes: UnsafeBufferPointer<UInt8>, to buffer: inout [UInt8]) throws {
         var start = 0
         for index in 0..<bytes.count {
             let byte = bytes[index]

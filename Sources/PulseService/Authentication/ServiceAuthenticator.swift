@@ -73,14 +73,7 @@ public struct ServiceAuthenticator: Authenticator {
 
     /// The value of the `pulse_session` cookie, if sent.
     static func sessionCookie(_ request: HTTPRequest) -> String? {
-        let prefix = ServiceAuthentication.sessionCookieName + "="
-        for header in request.headers.values(for: "Cookie") {
-            for part in header.split(separator: ";") {
-                let pair = part.trimmingCharacters(in: .whitespaces)
-                if pair.hasPrefix(prefix) { return String(pair.dropFirst(prefix.count)) }
-            }
-        }
-        return nil
+        request.cookie(named: ServiceAuthentication.sessionCookieName)
     }
 }
 
