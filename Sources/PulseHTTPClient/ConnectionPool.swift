@@ -54,28 +54,29 @@ final class ConnectionPool: Sendable {
         while true {
             var stale: [HTTPClientConnection] = []
             let now = monotonicNanos()
+            let limit = configuration.maximumConnectionsPerOrigin
             let step: Step = state.withLock { s in
                 if s.shutDown { return .shutDown }
-                var o = s.origins[origin, default: OriginState()]
-                defer { s.origins[origin] = o }
-                while let candidate = o.idle.popLast() {
-                    if now &- candidate.idleSince < idleLimit && candidate.transport.isReusable() {
-                        s.reused += 1
-                        return .reuse(candidate)
-                    }
-                    o.open -= 1
-                    stale.append(candidate)
+                // In place (no copy of the origin's idle list per request).
+                let step = Self.nextStep(&s.origins[origin, default: OriginState()], now: now, idleLimit: idleLimit,
+                                         limit: limit, stale: &stale)
+                switch step {
+                case .reuse: s.reused += 1
+                case .connect: s.opened += 1
+                default: break
                 }
-                if o.open < configuration.maximumConnectionsPerOrigin {
-                    o.open += 1
-                    s.opened += 1
-                    return .connect
-                }
-                return .wait
+                return step
             }
             for connection in stale { connection.close() }
             switch step {
-            case .reuse(let connection): return (connection, true)
+            case .reuse(let connection):
+                // The liveness probe is a syscall: made outside the client-wide lock.
+                if connection.transport.isReusable() { return (connection, true) }
+                state.withLock { s in
+                    s.origins[origin]?.open -= 1
+                    s.reused -= 1
+                }
+                connection.close()  // the server closed it while it sat idle: look again
             case .shutDown: throw HTTPClientError.shutdown
             case .connect:
                 do {
@@ -88,6 +89,23 @@ final class ConnectionPool: Sendable {
                 try await waitForRelease(origin, deadline: deadline)
             }
         }
+    }
+
+    /// An idle connection young enough to try, else a slot for a new one, else wait; expired
+    /// idle ones go to `stale`.
+    private static func nextStep(
+        _ o: inout OriginState, now: UInt64, idleLimit: UInt64, limit: Int, stale: inout [HTTPClientConnection]
+    ) -> Step {
+        while let candidate = o.idle.popLast() {
+            if now &- candidate.idleSince < idleLimit { return .reuse(candidate) }
+            o.open -= 1
+            stale.append(candidate)
+        }
+        if o.open < limit {
+            o.open += 1
+            return .connect
+        }
+        return .wait
     }
 
     private func waitForRelease(_ origin: ClientURL.Origin, deadline: UInt64) async throws {
@@ -112,18 +130,28 @@ final class ConnectionPool: Sendable {
     func release(_ connection: HTTPClientConnection, reusable: Bool) {
         let origin = connection.origin
         connection.idleSince = monotonicNanos()
+        let maximumIdle = configuration.maximumIdlePerOrigin
         let (keep, waiter, sweep) = state.withLock { s -> (Bool, Waiter?, Bool) in
-            var o = s.origins[origin, default: OriginState()]
-            defer { s.origins[origin] = o }
-            let keep = reusable && !s.shutDown && o.idle.count < configuration.maximumIdlePerOrigin
-            if keep { o.idle.append(connection) } else { o.open -= 1 }
+            let (keep, waiter) = Self.put(
+                connection, into: &s.origins[origin, default: OriginState()], pooling: reusable && !s.shutDown,
+                maximumIdle: maximumIdle)
             let sweep = keep && !s.sweepScheduled
             if sweep { s.sweepScheduled = true }
-            return (keep, o.waiters.isEmpty ? nil : o.waiters.removeFirst(), sweep)
+            return (keep, waiter, sweep)
         }
         if !keep { connection.close() }
         waiter?.continuation.resume()
         if sweep { scheduleSweep() }
+    }
+
+    /// Pools `connection` (when `pooling` and there is room) or gives up its slot; hands the
+    /// turn to the first waiter.
+    private static func put(
+        _ connection: HTTPClientConnection, into o: inout OriginState, pooling: Bool, maximumIdle: Int
+    ) -> (kept: Bool, waiter: Waiter?) {
+        let keep = pooling && o.idle.count < maximumIdle
+        if keep { o.idle.append(connection) } else { o.open -= 1 }
+        return (keep, o.waiters.isEmpty ? nil : o.waiters.removeFirst())
     }
 
     private func scheduleSweep() {
