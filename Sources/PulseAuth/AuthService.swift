@@ -249,22 +249,26 @@ public final class AuthService: Sendable {
 
     /// Authenticates a service account; nil for any failure (unknown, disabled, wrong secret).
     func authenticateServiceAccount(key: String, secret: String) async throws -> StoredServiceAccount? {
-        try await authenticateServiceAccountWithGrants(key: key, secret: secret)?.account
+        let check = try await checkServiceAccount(key: key, secret: secret)
+        return check.grants == nil ? nil : check.known
     }
 
-    /// Authenticates and loads the account's grants in the same transaction.
-    func authenticateServiceAccountWithGrants(key: String, secret: String) async throws -> (account: StoredServiceAccount, grants: Grants)? {
-        let found = try await store.serviceAccountWithGrants(key: key)
+    /// Looks the key up once, with the account's grants in the same transaction: `known` is the
+    /// account the key names (also when the secret is wrong, for the audit), `grants` is set only
+    /// when key and secret authenticate an active account of an active client.
+    func checkServiceAccount(key: String, secret: String) async throws -> (known: StoredServiceAccount?, grants: Grants?) {
+        guard let found = try await store.serviceAccountWithGrants(key: key) else { return (nil, nil) }
         let presented = Self.hashServiceAccountSecret(secret)
-        guard let found, ConstantTime.equals(presented, found.account.secretHash), found.account.active, found.clientActive else { return nil }
-        return (found.account, found.grants)
+        let authenticated = ConstantTime.equals(presented, found.account.secretHash) && found.account.active && found.clientActive
+        return (found.account, authenticated ? found.grants : nil)
     }
 
     public func clientCredentials(key: String, secret: String, origin: RequestOrigin) async throws -> IssuedTokens {
         guard key.utf8.count <= 100, secret.utf8.count <= 256 else { throw OAuthError.invalidClient }
         let now = clock.now()
-        guard let (account, grants) = try await authenticateServiceAccountWithGrants(key: key, secret: secret) else {
-            if let known = try await store.serviceAccount(key: key) {
+        let check = try await checkServiceAccount(key: key, secret: secret)
+        guard let account = check.known, let grants = check.grants else {
+            if let known = check.known {
                 try await store.audit(clientID: known.clientID, event: "client_credentials_failed", outcome: "failure",
                                       serviceAccountID: known.id, actor: known.name, address: origin.address,
                                       userAgent: origin.userAgent, at: now)

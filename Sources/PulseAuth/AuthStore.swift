@@ -155,10 +155,6 @@ struct AuthStore: Sendable {
 
     // MARK: Service accounts
 
-    func serviceAccount(key: String) async throws -> StoredServiceAccount? {
-        try await serviceAccountWithGrants(key: key)?.account
-    }
-
     /// A service account, whether its client is active, and its role's grants, in one
     /// tenant-scoped transaction (the client_credentials hot path: two round trips to the
     /// database before the audit write instead of four).
