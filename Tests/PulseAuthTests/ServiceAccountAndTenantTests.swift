@@ -31,6 +31,8 @@ struct ServiceAccountAndTenantTests {
         #expect(wrong.status == 401 && wrong.string("error") == "invalid_client")
         let unknown = try await h.postForm("/auth/token", [("grant_type", "client_credentials")], headers: [Self.basic("sa_unknown", "nope")])
         #expect(unknown.status == 401 && unknown.body == wrong.body)
+        // The wrong secret for a known key is audited in that account's tenant.
+        #expect(try await h.auditEvents(clientID: a.id).filter { $0 == "client_credentials_failed" }.count == 1)
 
         // RFC 7662: the caller's own tenant only.
         let own = try await h.postForm("/auth/introspect", [("token", token)], headers: [Self.basic(account.key, account.secret)])
