@@ -136,6 +136,21 @@ let package = Package(
             ]
         ),
 
+        // MARK: ETL: connectors, jobs, push API (issue 12); vendor sandboxes
+        .target(
+            name: "PulseSandbox",
+            dependencies: ["PulseHTTP", "PulseSystem", .product(name: "Logging", package: "swift-log")],
+            exclude: ["README.md"]
+        ),
+        .target(
+            name: "PulseETL",
+            dependencies: [
+                "PulseService", "PulseHTTP", "PulseHTTPClient", "PulsePostgres", "PulseSecurity", "PulseWebSocket",
+                "PulseObservability", "PulseConfiguration",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
         // MARK: The library product
         .target(
             name: "PulseCore",
@@ -150,11 +165,11 @@ let package = Package(
         .executableTarget(name: "PulseGatewayService", dependencies: ["PulseCore"]),
         .executableTarget(name: "PulseAuthService", dependencies: ["PulseCore", "PulseAuth"]),
         .executableTarget(name: "PulseBackendService", dependencies: ["PulseCore"]),
-        .executableTarget(name: "PulseETLService", dependencies: ["PulseCore"]),
+        .executableTarget(name: "PulseETLService", dependencies: ["PulseCore", "PulseETL"]),
         .executableTarget(name: "PulseAIService", dependencies: ["PulseCore"]),
         .executableTarget(
             name: "PulseCLI",
-            dependencies: ["PulseCore", "PulseAuth", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["PulseCore", "PulseAuth", "PulseSandbox", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(
             name: "PulseVectorTool",
@@ -184,6 +199,8 @@ let package = Package(
             exclude: ["Fixtures"]),
         .testTarget(name: "PulseAuthTests", dependencies: ["PulseAuth", "PulseTestSupport"]),
         .testTarget(name: "PulseServiceTests", dependencies: ["PulseService", "PulseTestSupport"]),
+        .testTarget(name: "PulseSandboxTests", dependencies: ["PulseSandbox", "PulseHTTPClient", "PulseTestSupport"]),
+        .testTarget(name: "PulseETLTests", dependencies: ["PulseETL", "PulseSandbox", "PulseTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -64,3 +64,13 @@ import Testing
         #expect(!error.description.contains(hex))
     }
 }
+
+@Suite struct CredentialSealerTests {
+    @Test func credentialsOpenOnlyInTheirOwnRow() throws {
+        let sealer = CredentialSealer(key: .generate())
+        let sealed = try sealer.seal(#"{"token":"ghp_x"}"#, clientID: 1, integrationID: 7)
+        #expect(try sealer.open(sealed, clientID: 1, integrationID: 7) == #"{"token":"ghp_x"}"#)
+        #expect(throws: SecurityError.self) { try sealer.open(sealed, clientID: 2, integrationID: 7) }
+        #expect(throws: SecurityError.self) { try sealer.open(sealed, clientID: 1, integrationID: 8) }
+    }
+}

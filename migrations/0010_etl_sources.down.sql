@@ -1,0 +1,10 @@
+ALTER TABLE incidents DROP COLUMN deployment_reference, DROP COLUMN repository_reference, DROP COLUMN source_updated_at;
+ALTER TABLE changelogs DROP COLUMN from_id, DROP COLUMN to_id;
+ALTER TABLE work_items DROP COLUMN status_category;
+ALTER TABLE prs DROP COLUMN source_updated_at, DROP COLUMN commits_count, DROP COLUMN review_comments_count, DROP COLUMN merged_by;
+ALTER TABLE repositories DROP COLUMN source_updated_at, DROP COLUMN pushed_at;
+DROP TABLE sprint_work_items;
+DROP TABLE sprints;
+DROP TABLE commit_pull_requests;
+DROP TABLE releases;
+DROP TABLE workflow_runs;
