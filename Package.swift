@@ -188,6 +188,8 @@ let package = Package(
         // MARK: Test support and tests
         .target(name: "PulseTestSupport", dependencies: ["PulseCore"], path: "Tests/PulseTestSupport"),
         .testTarget(name: "PulseSystemTests", dependencies: ["PulseSystem", "PulseTestSupport"]),
+        .testTarget(name: "PulseConfigurationTests", dependencies: ["PulseConfiguration", "PulseTestSupport"]),
+        .testTarget(name: "PulseObservabilityTests", dependencies: ["PulseObservability", "PulseTestSupport"]),
         .testTarget(name: "PulseHTTPTests", dependencies: ["PulseHTTP", "PulseTestSupport"]),
         .testTarget(name: "PulseHTTPClientTests", dependencies: ["PulseHTTPClient", "PulseHTTP", "PulseTestSupport"]),
         .testTarget(name: "PulseWebSocketTests", dependencies: ["PulseWebSocket", "PulseHTTP", "PulseTestSupport"]),

@@ -1,4 +1,5 @@
 import Foundation
+import PulseTestSupport
 import Testing
 @testable import PulseConfiguration
 
