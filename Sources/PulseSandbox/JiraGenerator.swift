@@ -142,7 +142,7 @@ struct JiraGenerator {
             issue.histories.sort { $0.created < $1.created }
             issue.histories.removeAll { $0.created >= reference - 60 }
             issue.updated = max(issue.created, issue.histories.last?.created ?? issue.created)
-            finishStatus(&issue)
+            Self.finishStatus(&issue)
             out.append(issue)
         }
         if let repo = repositories.indices.isEmpty ? nil : repositories[p % repositories.count],
@@ -157,7 +157,7 @@ struct JiraGenerator {
                 sprintIDs: [], repository: repo.fullName, deployment: nil, histories: [])
             transition(&issue, from: "10007", to: "10004", at: created + 7_200)
             issue.updated = issue.histories.last!.created
-            finishStatus(&issue)
+            Self.finishStatus(&issue)
             out.append(issue)
         }
         return out
@@ -241,7 +241,7 @@ struct JiraGenerator {
 
     /// Current status, resolution date (the last move from a non-done status into a done one)
     /// and status-category change time, from the changelog.
-    func finishStatus(_ issue: inout SandboxIssue) {
+    static func finishStatus(_ issue: inout SandboxIssue) {
         var resolution: Int64?
         var categoryChanged = issue.created
         for h in issue.histories {
