@@ -13,19 +13,9 @@ extension GitHubSync {
         let store = self.store
         while let pageURL = url {
             let page = try await api.get(pageURL, conditional: true, validate: GitHubPayload.validateArray)
-            var listed: [GitHubPayload.Deployment] = []
-            var reachedCutoff = false
-            for element in try GitHubPayload.list(GitHubPayload.Deployment.self, from: page.body) {
-                switch element {
-                case .success(let deployment):
-                    if let cutoff, deployment.createdAt < cutoff {
-                        reachedCutoff = true
-                    } else if !listed.contains(where: { $0.id == deployment.id }) {
-                        listed.append(deployment)
-                    }
-                case .failure(let failure): skip("deployment of \(repository.fullName): \(failure)")
-                }
-            }
+            let (listed, reachedCutoff) = try listed(
+                page.body, GitHubPayload.Deployment.self, what: "deployment of \(repository.fullName)", cutoff: cutoff,
+                time: \.createdAt, key: \.id)
             let deployments = try await boundedMap(listed, limit: settings.requestConcurrency) { deployment in
                 try await self.deployment(deployment, of: repository)
             }.compactMap { $0 }
@@ -117,22 +107,15 @@ extension GitHubSync {
         let store = self.store
         while let pageURL = url {
             let page = try await api.get(pageURL, conditional: true, validate: GitHubPayload.validateArray)
-            var releases: [GitHubRecord.Release] = []
-            var reachedCutoff = false
-            for element in try GitHubPayload.list(GitHubPayload.Release.self, from: page.body) {
-                switch element {
-                case .success(let release):
-                    if let cutoff, release.createdAt < cutoff {
-                        reachedCutoff = true
-                    } else if !releases.contains(where: { $0.externalID == release.id }) {
-                        releases.append(.init(
-                            externalID: release.id, tagName: release.tagName, name: release.name,
-                            targetCommitish: release.targetCommitish, draft: release.draft ?? false,
-                            prerelease: release.prerelease ?? false, author: release.author?.login,
-                            createdAt: release.createdAt, publishedAt: release.publishedAt))
-                    }
-                case .failure(let failure): skip("release of \(repository.fullName): \(failure)")
-                }
+            let (listed, reachedCutoff) = try listed(
+                page.body, GitHubPayload.Release.self, what: "release of \(repository.fullName)", cutoff: cutoff,
+                time: \.createdAt, key: \.id)
+            let releases = listed.map { release in
+                GitHubRecord.Release(
+                    externalID: release.id, tagName: release.tagName, name: release.name,
+                    targetCommitish: release.targetCommitish, draft: release.draft ?? false,
+                    prerelease: release.prerelease ?? false, author: release.author?.login,
+                    createdAt: release.createdAt, publishedAt: release.publishedAt)
             }
             let nextURL = reachedCutoff ? nil : page.next
             let next = after(current, next: nextURL)

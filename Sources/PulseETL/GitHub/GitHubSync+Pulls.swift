@@ -96,19 +96,9 @@ extension GitHubSync {
         let store = self.store
         while let pageURL = url {
             let page = try await api.get(pageURL, validate: GitHubPayload.validateArray)
-            var listed: [GitHubPayload.PullListItem] = []
-            var reachedCutoff = false
-            for element in try GitHubPayload.list(GitHubPayload.PullListItem.self, from: page.body) {
-                switch element {
-                case .success(let item):
-                    if let cutoff, item.updatedAt < cutoff {
-                        reachedCutoff = true
-                    } else if !listed.contains(where: { $0.number == item.number }) {
-                        listed.append(item)
-                    }
-                case .failure(let failure): skip("pull request of \(repository.fullName): \(failure)")
-                }
-            }
+            let (listed, reachedCutoff) = try listed(
+                page.body, GitHubPayload.PullListItem.self, what: "pull request of \(repository.fullName)", cutoff: cutoff,
+                time: \.updatedAt, key: { Int64($0.number) })
             let pulls = try await boundedMap(listed, limit: settings.requestConcurrency) { item in
                 try await self.pull(item.number, of: repository)
             }.compactMap { $0 }

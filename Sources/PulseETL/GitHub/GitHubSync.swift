@@ -102,6 +102,27 @@ struct GitHubSync: Sendable {
         return items
     }
 
+    /// A newest-first list page's usable elements down to the cutoff, without repeats
+    /// (an element that moved to a later page while paging is seen twice).
+    func listed<T: Decodable>(_ body: [UInt8], _ type: T.Type, what: String, cutoff: Date?, time: (T) -> Date,
+                              key: (T) -> Int64) throws -> (items: [T], reachedCutoff: Bool) {
+        var items: [T] = []
+        var keys = Set<Int64>()
+        var reachedCutoff = false
+        for element in try GitHubPayload.list(T.self, from: body) {
+            switch element {
+            case .success(let item):
+                if let cutoff, time(item) < cutoff {
+                    reachedCutoff = true
+                } else if keys.insert(key(item)).inserted {
+                    items.append(item)
+                }
+            case .failure(let failure): skip("\(what): \(failure)")
+            }
+        }
+        return (items, reachedCutoff)
+    }
+
     func path(_ repository: Repo, _ rest: String) -> String {
         api.url("/repos/\(repository.fullName)\(rest)")
     }
