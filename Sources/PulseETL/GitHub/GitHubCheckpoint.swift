@@ -73,8 +73,7 @@ struct GitHubCheckpoint: Codable, Sendable, Equatable {
     }
 
     var version = 1
-    /// When the run began: the watermark each finished phase stores (the next incremental
-    /// run re-reads from it minus the overlap).
+    /// When the run began (local clock; for the record, watermarks come from GitHub's times).
     var runStartedAt: Date
     var mode: String
     var phase: Phase = .repositories
@@ -82,6 +81,11 @@ struct GitHubCheckpoint: Codable, Sendable, Equatable {
     var repositoryIndex = 0
     /// The next page of the current phase, exactly as GitHub's `Link` gave it (nil: the first page).
     var next: String?
+    /// The newest source time the current phase has read so far (`updated_at` of PRs,
+    /// commit dates, `created_at` of deployments, releases and runs): the watermark it
+    /// stores when it ends. GitHub's clock, not ours: anything changed after the first page
+    /// was read is newer than everything on it.
+    var seen: Date?
 
     var repository: Repository? { repositories.indices.contains(repositoryIndex) ? repositories[repositoryIndex] : nil }
 
@@ -89,6 +93,7 @@ struct GitHubCheckpoint: Codable, Sendable, Equatable {
     func advanced() -> GitHubCheckpoint {
         var copy = self
         copy.next = nil
+        copy.seen = nil
         if phase == .repositories {
             copy.phase = repositories.isEmpty ? .done : .pulls
             copy.repositoryIndex = 0

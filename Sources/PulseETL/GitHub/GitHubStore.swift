@@ -313,7 +313,8 @@ struct GitHubStore: Sendable {
             """
             INSERT INTO github_sync_watermarks (client_id, integration_id, repository_id, endpoint, watermark)
             VALUES ($1, $2, $3, $4, $5)
-            ON CONFLICT (client_id, integration_id, repository_id, endpoint) DO UPDATE SET watermark = EXCLUDED.watermark
+            ON CONFLICT (client_id, integration_id, repository_id, endpoint)
+            DO UPDATE SET watermark = GREATEST(github_sync_watermarks.watermark, EXCLUDED.watermark)
             """, [clientID, integrationID, repositoryID, endpoint, date])
     }
 }

@@ -37,15 +37,16 @@ extension GitHubSync {
             let associations = try await boundedMap(candidates, limit: settings.requestConcurrency) { sha in
                 try await self.associatedPulls(sha, of: repository)
             }.flatMap { $0 }
-            let next = after(current, next: page.next)
+            let newest = commits.compactMap(\.committedAt).max()
+            let next = after(current, next: page.next, newest: newest)
             let finished = page.next == nil
-            let started = current.runStartedAt
+            let phase = current
             let rows = commits
             try await context.commitPage(checkpoint: next.json(), items: rows.count) { tx in
                 try await store.writeCommits(rows, associations: associations, repositoryID: repository.id, in: tx)
                 if finished {
                     try await store.finishCommits(repositoryID: repository.id, in: tx)
-                    try await store.setWatermark(started, repositoryID: repository.id, endpoint: "commits", in: tx)
+                    try await self.finishPhase(phase, newest: newest, repository: repository, in: tx)
                 }
             }
             current = next

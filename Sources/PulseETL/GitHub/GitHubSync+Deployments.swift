@@ -13,19 +13,19 @@ extension GitHubSync {
         let store = self.store
         while let pageURL = url {
             let page = try await api.get(pageURL, conditional: true, validate: GitHubPayload.validateArray)
-            let (listed, reachedCutoff) = try listed(
+            let (listed, reachedCutoff, newest) = try listed(
                 page.body, GitHubPayload.Deployment.self, what: "deployment of \(repository.fullName)", cutoff: cutoff,
                 time: \.createdAt, key: \.id)
             let deployments = try await boundedMap(listed, limit: settings.requestConcurrency) { deployment in
                 try await self.deployment(deployment, of: repository)
             }.compactMap { $0 }
             let nextURL = reachedCutoff ? nil : page.next
-            let next = after(current, next: nextURL)
-            let started = current.runStartedAt
+            let next = after(current, next: nextURL, newest: newest)
+            let phase = current
             try await context.commitPage(checkpoint: next.json(), items: deployments.count) { tx in
                 try await store.writeDeployments(deployments, repositoryID: repository.id, in: tx)
                 if nextURL == nil {
-                    try await store.setWatermark(started, repositoryID: repository.id, endpoint: "deployments", in: tx)
+                    try await self.finishPhase(phase, newest: newest, repository: repository, in: tx)
                 }
             }
             current = next
@@ -107,7 +107,7 @@ extension GitHubSync {
         let store = self.store
         while let pageURL = url {
             let page = try await api.get(pageURL, conditional: true, validate: GitHubPayload.validateArray)
-            let (listed, reachedCutoff) = try listed(
+            let (listed, reachedCutoff, newest) = try listed(
                 page.body, GitHubPayload.Release.self, what: "release of \(repository.fullName)", cutoff: cutoff,
                 time: \.createdAt, key: \.id)
             let releases = listed.map { release in
@@ -118,13 +118,13 @@ extension GitHubSync {
                     createdAt: release.createdAt, publishedAt: release.publishedAt)
             }
             let nextURL = reachedCutoff ? nil : page.next
-            let next = after(current, next: nextURL)
-            let started = current.runStartedAt
+            let next = after(current, next: nextURL, newest: newest)
+            let phase = current
             let rows = releases
             try await context.commitPage(checkpoint: next.json(), items: rows.count) { tx in
                 try await store.writeReleases(rows, repositoryID: repository.id, in: tx)
                 if nextURL == nil {
-                    try await store.setWatermark(started, repositoryID: repository.id, endpoint: "releases", in: tx)
+                    try await self.finishPhase(phase, newest: newest, repository: repository, in: tx)
                 }
             }
             current = next
@@ -168,13 +168,14 @@ extension GitHubSync {
                 case .failure(let failure): skip("workflow run of \(repository.fullName): \(failure)")
                 }
             }
-            let next = after(current, next: page.next)
-            let started = current.runStartedAt
+            let newest = runs.map(\.createdAt).max()
+            let next = after(current, next: page.next, newest: newest)
+            let phase = current
             let rows = runs
             try await context.commitPage(checkpoint: next.json(), items: rows.count) { tx in
                 try await store.writeRuns(rows, repositoryID: repository.id, in: tx)
                 if page.next == nil {
-                    try await store.setWatermark(started, repositoryID: repository.id, endpoint: "workflow_runs", in: tx)
+                    try await self.finishPhase(phase, newest: newest, repository: repository, in: tx)
                 }
             }
             current = next

@@ -58,7 +58,7 @@ extension GitHubSync {
             for record in records where !next.repositories.contains(where: { $0.fullName == record.fullName }) {
                 next.repositories.append(.init(fullName: record.fullName, defaultBranch: record.defaultBranch))
             }
-            next = after(next, next: page.next)
+            next = after(next, next: page.next, newest: nil)
             let rows = records
             try await context.commitPage(checkpoint: next.json(), items: rows.count) { tx in
                 for record in rows { _ = try await store.upsert(record, in: tx) }
@@ -96,19 +96,19 @@ extension GitHubSync {
         let store = self.store
         while let pageURL = url {
             let page = try await api.get(pageURL, validate: GitHubPayload.validateArray)
-            let (listed, reachedCutoff) = try listed(
+            let (listed, reachedCutoff, newest) = try listed(
                 page.body, GitHubPayload.PullListItem.self, what: "pull request of \(repository.fullName)", cutoff: cutoff,
                 time: \.updatedAt, key: { Int64($0.number) })
             let pulls = try await boundedMap(listed, limit: settings.requestConcurrency) { item in
                 try await self.pull(item.number, of: repository)
             }.compactMap { $0 }
             let nextURL = reachedCutoff ? nil : page.next
-            let next = after(current, next: nextURL)
+            let next = after(current, next: nextURL, newest: newest)
             let finished = nextURL == nil
-            let started = current.runStartedAt
+            let phase = current
             try await context.commitPage(checkpoint: next.json(), items: pulls.count) { tx in
                 try await store.writePulls(pulls, repositoryID: repository.id, in: tx)
-                if finished { try await store.setWatermark(started, repositoryID: repository.id, endpoint: "pulls", in: tx) }
+                if finished { try await self.finishPhase(phase, newest: newest, repository: repository, in: tx) }
             }
             current = next
             url = nextURL

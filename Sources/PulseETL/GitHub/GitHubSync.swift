@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import PulsePostgres
 
 /// One run of the GitHub sync: each phase reads its pages from the checkpoint's next URL
 /// (or the first page) and commits every page with the checkpoint of the page after it.
@@ -77,12 +78,27 @@ struct GitHubSync: Sendable {
         return mark.addingTimeInterval(-settings.overlap)
     }
 
-    /// The next checkpoint after a page: the same phase at `next`, or the following phase.
-    func after(_ checkpoint: Checkpoint, next: String?) -> Checkpoint {
+    /// The next checkpoint after a page: the same phase at `next` (remembering the newest
+    /// source time read), or the following phase.
+    func after(_ checkpoint: Checkpoint, next: String?, newest: Date?) -> Checkpoint {
         guard let next else { return checkpoint.advanced() }
         var copy = checkpoint
         copy.next = next
+        copy.seen = Self.latest(checkpoint.seen, newest)
         return copy
+    }
+
+    static func latest(_ a: Date?, _ b: Date?) -> Date? {
+        switch (a, b) {
+        case (let a?, let b?): return max(a, b)
+        default: return a ?? b
+        }
+    }
+
+    /// Stores the phase's watermark (the newest source time it read) when the phase ended.
+    func finishPhase(_ checkpoint: Checkpoint, newest: Date?, repository: Repo, in tx: PostgresTransaction) async throws {
+        guard let mark = Self.latest(checkpoint.seen, newest) else { return }
+        try await store.setWatermark(mark, repositoryID: repository.id, endpoint: checkpoint.phase.rawValue, in: tx)
     }
 
     /// Every page of a sub-list (reviews, statuses...) of one item, decoded element by element.
@@ -105,13 +121,15 @@ struct GitHubSync: Sendable {
     /// A newest-first list page's usable elements down to the cutoff, without repeats
     /// (an element that moved to a later page while paging is seen twice).
     func listed<T: Decodable>(_ body: [UInt8], _ type: T.Type, what: String, cutoff: Date?, time: (T) -> Date,
-                              key: (T) -> Int64) throws -> (items: [T], reachedCutoff: Bool) {
+                              key: (T) -> Int64) throws -> (items: [T], reachedCutoff: Bool, newest: Date?) {
         var items: [T] = []
         var keys = Set<Int64>()
         var reachedCutoff = false
+        var newest: Date?
         for element in try GitHubPayload.list(T.self, from: body) {
             switch element {
             case .success(let item):
+                newest = Self.latest(newest, time(item))
                 if let cutoff, time(item) < cutoff {
                     reachedCutoff = true
                 } else if keys.insert(key(item)).inserted {
@@ -120,7 +138,7 @@ struct GitHubSync: Sendable {
             case .failure(let failure): skip("\(what): \(failure)")
             }
         }
-        return (items, reachedCutoff)
+        return (items, reachedCutoff, newest)
     }
 
     func path(_ repository: Repo, _ rest: String) -> String {
