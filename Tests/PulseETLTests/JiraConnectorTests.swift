@@ -65,8 +65,10 @@ import Testing
             #expect(changes.count == 5)
             #expect(try changes[0].decode(String?.self, at: 0) == "To Do" && changes[0].decode(String?.self, at: 3) == "3")
             #expect(try changes[4].decode(String?.self, at: 1) == "Closed")
-            #expect(site.requests.contains { $0.path == "/rest/api/3/issue/10005/changelog" })
-            #expect(!site.requests.contains { $0.path == "/rest/api/3/issue/10003/changelog" })  // 3 histories: complete
+            // Truncated changelogs completed in bulk (token pages of 7 histories), not per issue.
+            let bulk = site.requests.filter { $0.path == "/rest/api/3/changelog/bulkfetch" }
+            #expect(bulk.count > 5 && !site.requests.contains { $0.path.hasSuffix("/changelog") && $0.path.hasPrefix("/rest/api/3/issue/") })
+            #expect(bulk.allSatisfy { !$0.body.contains("\"10003\"") })  // 3 histories: the embedded changelog is complete
 
             // Search requests: bounded per project, explicit fields incl. the configured ones, changelog expanded.
             let search = try #require(site.requests.first { $0.path == "/rest/api/3/search/jql" })
@@ -192,7 +194,10 @@ import Testing
     @Test func rateLimitedSearchesWaitForTheResetAndASiteWithoutJiraSoftwareSkipsSprints() async throws {
         let database = try await JiraSyncHarness.database()
         let site = JiraFakeSite(clock: VirtualClock())
-        site.mutate { $0.agile = false }
+        site.mutate { s in
+            s.agile = false
+            s.bulk = false
+        }
         site.script(.init(path: "/search/jql", status: 429, headers: [("Retry-After", "45")], body: ""))
         try await withJiraSite(site) { base in
             let job = try await JiraSyncHarness(database: database, baseURL: base)
@@ -200,6 +205,11 @@ import Testing
             #expect(try await job.count("work_items") == 46)
             #expect(try await job.count("sprints") == 0)
             #expect(try await job.count("sprint_work_items") == 0)
+            // Without bulkfetch, every truncated changelog is read from /issue/{id}/changelog: all transitions stored.
+            let transitions = site.state.withLock { $0.issues.reduce(0) { $0 + $1.histories.count } }
+            #expect(try await job.count("changelogs") == transitions)
+            #expect(site.requests.contains { $0.path == "/rest/api/3/issue/10005/changelog" })
+            #expect(site.requests.filter { $0.path == "/rest/api/3/changelog/bulkfetch" }.count == 1)  // asked once, then remembered
             #expect(job.skipped.contains { $0.contains("no Jira Software") })
             let searches = site.requests.filter { $0.path == "/rest/api/3/search/jql" }.map(\.at)
             #expect(searches[1].timeIntervalSince(searches[0]) >= 45)

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import PulseHTTPClient
 import PulsePostgres
+import Synchronization
 
 /// Jira Cloud (REST v3 + Agile 1.0) into Pulse's raw tables: projects, issue types
 /// (`wits`), statuses with their category, sprints, work items with every status change.
@@ -35,6 +36,8 @@ public struct JiraConnector: SyncConnector, ConnectionCheckable {
     let client: HTTPClient
     let logger: Logger
     let options: Options
+    /// Set once a site answered that it has no `POST /changelog/bulkfetch`.
+    private let bulkUnavailable = JiraFlag()
 
     public init(integration: SyncIntegration, client: HTTPClient, logger: Logger) {
         self.init(integration: integration, client: client, logger: logger, options: Options())
@@ -68,12 +71,11 @@ public struct JiraConnector: SyncConnector, ConnectionCheckable {
         if checkpoint.projectIndex == 0, checkpoint.token == nil, checkpoint.since == nil {
             checkpoint.since = try await incrementalStart(context, writer: writer, timeZone: timeZone)
         }
-        try await context.commitPage(checkpoint: checkpoint.text, items: reference.itemCount) { [reference, checkpoint] tx in
+        try await context.commitPage(checkpoint: checkpoint.text, items: reference.itemCount) { [reference] tx in
             try await writer.upsertProjects(reference.projects, in: tx)
             try await writer.upsertIssueTypes(reference.issueTypes, in: tx)
             try await writer.upsertStatuses(reference.statuses, in: tx)
             try await writer.upsertSprints(reference.sprints, in: tx)
-            _ = checkpoint
         }
 
         let fields = settings.issueFields(reference.fieldNames)
@@ -148,21 +150,81 @@ public struct JiraConnector: SyncConnector, ConnectionCheckable {
             var records: [JiraIssueRecord] = []
             for issue in page["issues"].array {
                 do {
-                    var record = try JiraIssueRecord(issue, fields: names)
-                    if record.changelogTruncated {
-                        record.statusChanges = try await fullChangelog(api: api, issueID: record.externalID)
-                    }
-                    records.append(record)
-                } catch let problem as JiraItemProblem {
-                    progress(SyncProgressEvent(.skippedItem(reason: problem.description)))
-                    logger.warning("jira: skipped an issue", metadata: ["reason": "\(problem.description)"])
+                    records.append(try JiraIssueRecord(issue, fields: names))
+                } catch {
+                    progress(SyncProgressEvent(.skippedItem(reason: error.description)))
+                    logger.warning("jira: skipped an issue", metadata: ["reason": "\(error.description)"])
                 }
             }
+            try await completeChangelogs(&records, api: api)
             let next = page["nextPageToken"].text
             let isLast = page["isLast"].bool ?? (next == nil)
             return JiraSearchPage(records: records, nextToken: isLast ? nil : next)
         }
     }
+
+    /// Replaces the embedded (newest-only) changelog of each truncated issue by its complete
+    /// one: one `POST /changelog/bulkfetch` for the page's issues (status changes only, token
+    /// pages), or, where the site has no bulk endpoint, `GET /issue/{id}/changelog` for each,
+    /// a few issues at a time (Jira asks for low per-site concurrency).
+    private func completeChangelogs(_ records: inout [JiraIssueRecord], api: JiraAPIClient) async throws {
+        let truncated = records.indices.filter { records[$0].changelogTruncated }
+        guard !truncated.isEmpty else { return }
+        if !bulkUnavailable.value, let bulk = try await bulkChangelogs(truncated.map { records[$0].externalID }, api: api) {
+            for index in truncated { records[index].statusChanges = bulk[records[index].externalID] ?? records[index].statusChanges }
+            return
+        }
+        let complete = try await withThrowingTaskGroup(of: (Int, [JiraStatusChange]).self) { group in
+            var results: [Int: [JiraStatusChange]] = [:]
+            var pending = truncated[...]
+            for _ in 0..<min(Self.changelogConcurrency, pending.count) {
+                let index = pending.removeFirst(), id = records[index].externalID
+                group.addTask { (index, try await fullChangelog(api: api, issueID: id)) }
+            }
+            while let (index, changes) = try await group.next() {
+                results[index] = changes
+                if let next = pending.popFirst() {
+                    let id = records[next].externalID
+                    group.addTask { (next, try await fullChangelog(api: api, issueID: id)) }
+                }
+            }
+            return results
+        }
+        for (index, changes) in complete { records[index].statusChanges = changes }
+    }
+
+    /// Status changes of up to 1000 issues by `POST /rest/api/3/changelog/bulkfetch`; nil
+    /// when the site does not offer it (then remembered for the rest of the run).
+    private func bulkChangelogs(_ ids: [String], api: JiraAPIClient) async throws -> [String: [JiraStatusChange]]? {
+        var result: [String: [JiraStatusChange]] = [:]
+        var token: String?
+        var pages = 0
+        repeat {
+            var body: [String: JiraValue] = ["issueIdsOrKeys": .strings(ids), "fieldIds": .strings(["status"]), "maxResults": .number(1000)]
+            if let token { body["nextPageToken"] = .string(token) }
+            let page: JiraValue
+            do {
+                page = try await api.post("/rest/api/3/changelog/bulkfetch", body: .object(body))
+            } catch {
+                guard Self.bulkMissingStatuses.contains(error.status ?? 0) else { throw error }
+                bulkUnavailable.set()
+                logger.info("jira: no changelog bulkfetch on this site; reading changelogs per issue")
+                return nil
+            }
+            for log in page["issueChangeLogs"].array {
+                guard let id = log["issueId"].text else { continue }
+                result[id, default: []] += log["changeHistories"].array.flatMap(JiraStatusChange.changes(in:))
+            }
+            token = page["nextPageToken"].text
+            pages += 1
+        } while token != nil && pages < 10_000
+        for id in result.keys { result[id]!.sort { $0.changedAt < $1.changedAt } }
+        return result
+    }
+
+    static let changelogConcurrency = 4
+    /// What a site without the bulk changelog endpoint answers.
+    static let bulkMissingStatuses: Set<Int> = [404, 405, 501]
 
     /// Every status change of one issue, oldest first, from the paged changelog endpoint.
     private func fullChangelog(api: JiraAPIClient, issueID: String) async throws -> [JiraStatusChange] {
@@ -176,6 +238,13 @@ public struct JiraConnector: SyncConnector, ConnectionCheckable {
     public static func checkConnection(integration: SyncIntegration, client: HTTPClient) async -> ConnectionCheck {
         await JiraConnectionCheck.run(integration: integration, client: client)
     }
+}
+
+/// A flag set once and read from any task.
+final class JiraFlag: Sendable {
+    private let state = Mutex(false)
+    var value: Bool { state.withLock { $0 } }
+    func set() { state.withLock { $0 = true } }
 }
 
 struct JiraSearchPage: Sendable {
