@@ -80,6 +80,7 @@ import Testing
             }
             #expect(body["expand"] as? String == "changelog")
             #expect(!site.requests.contains { $0.path == "/rest/api/3/search" })
+            #expect(job.events.contains(SyncProgressEvent(.phase("issues of WEB", totalItems: 23))))
         }
     }
 

@@ -154,6 +154,10 @@ final class JiraFakeSite: Sendable {
             return json(jsonText(fields))
         case "/rest/api/3/search/jql": return search(request)
         case "/rest/api/3/changelog/bulkfetch": return bulkfetch(request)
+        case "/rest/api/3/search/approximate-count":
+            let body = (try? JSONSerialization.jsonObject(with: Data(request.body))) as? [String: Any]
+            let project = (body?["jql"] as? String).flatMap { capture(#"project = "([A-Z]+)""#, in: $0) }
+            return json(#"{"count":\#(state.withLock { s in s.issues.filter { $0.project == project }.count })}"#)
         case "/rest/api/3/search": return json(#"{"errorMessages":["The requested API has been removed. Please migrate to the /rest/api/3/search/jql API."],"errors":{}}"#, status: 410)
         default: break
         }

@@ -82,10 +82,10 @@ public struct JiraConnector: SyncConnector, ConnectionCheckable {
         let projectKeys = reference.projects.map(\.key)
         for index in projectKeys.indices where index >= checkpoint.projectIndex {
             let key = projectKeys[index]
-            context.progress(SyncProgressEvent(.phase("issues of \(key)", totalItems: nil)))
-            var jql = "project = \"\(key)\""
-            if let since = checkpoint.since { jql += " AND updated >= \"\(since)\"" }
-            jql += " ORDER BY updated ASC, key ASC"
+            var bound = "project = \"\(key)\""
+            if let since = checkpoint.since { bound += " AND updated >= \"\(since)\"" }
+            let jql = bound + " ORDER BY updated ASC, key ASC"
+            context.progress(SyncProgressEvent(.phase("issues of \(key)", totalItems: await approximateCount(api: api, jql: bound))))
             var token = index == checkpoint.projectIndex ? checkpoint.token : nil
             var restarted = false
             while true {
@@ -117,6 +117,12 @@ public struct JiraConnector: SyncConnector, ConnectionCheckable {
                 token = nextToken
             }
         }
+    }
+
+    /// Jira's estimate of how many issues a JQL matches (`/search/jql` has no `total`), for
+    /// the progress ETA; nil when the site does not say.
+    private func approximateCount(api: JiraAPIClient, jql: String) async -> Int? {
+        try? await api.post("/rest/api/3/search/approximate-count", body: .object(["jql": .string(jql)]))["count"].int
     }
 
     /// The JQL lower bound of an incremental run: the stored watermark minus the overlap,
