@@ -163,7 +163,7 @@ import Testing
             let i = s.issues.firstIndex { $0.key == "PAY-6" }!
             s.issues[i].rawOverride = #"{"id":"10006","key":"PAY-6","fields":{"summary":"no dates","created":null,"updated":"garbage"}}"#
             let j = s.issues.firstIndex { $0.key == "PAY-8" }!
-            s.issues[j].rawOverride = #"{"id":"10004L","key":"PAY-8","fields":{"summary":"odd but usable","created":"2026-01-01T00:00:00.000+0000","labels":{"a":1},"status":"Done","customfield_10016":"many"}}"#
+            s.issues[j].rawOverride = #"{"id":"10004L","key":"PAY-8","fields":{"summary":"odd but usable","created":"2026-01-01T00:00:00.000+0000","labels":{"a":1},"status":"Done","customfield_10016":"many","priority":{"name":"\#(String(repeating: "P", count: 300))"},"customfield_10020":[{"id":1,"name":"\#(String(repeating: "S", count: 400))","state":"active"}]}}"#
             let k = s.issues.firstIndex { $0.key == "WEB-2" }!
             s.issues[k].rawOverride = #"[1,2,3]"#
         }
@@ -179,12 +179,13 @@ import Testing
             #expect(skipped.contains { $0.contains("PAY-6") && $0.contains("created") })
             #expect(skipped.contains { $0.contains("not a JSON object") })
             let odd = try await database.client(job.clientID).read { tx in
-                try await tx.query("SELECT key, summary, labels, status_name, story_points FROM work_items WHERE external_id = '10004L'")
+                try await tx.query("SELECT key, summary, labels, status_name, story_points, length(priority), length(sprint) FROM work_items WHERE external_id = '10004L'")
             }
             #expect(odd.count == 1)
             #expect(try odd[0].decode([String].self, at: 2) == [])
             #expect(try odd[0].decode(String?.self, at: 3) == nil)
             #expect(try odd[0].decode(Double?.self, at: 4) == nil)
+            #expect(try odd[0].decode(Int.self, at: 5) == 50 && odd[0].decode(Int.self, at: 6) == 255)  // clipped to the columns, not a failed page
             let retries = job.events.compactMap { if case .retry(_, let r) = $0.kind { return r } else { return nil } }
             #expect(retries.contains { $0.contains("Bad gateway") })
             #expect(retries.contains { $0.contains("truncated") })

@@ -80,6 +80,7 @@ public struct JiraConnector: SyncConnector, ConnectionCheckable {
 
         let fields = settings.issueFields(reference.fieldNames)
         let projectKeys = reference.projects.map(\.key)
+        checkpoint.realign(to: projectKeys)
         for index in projectKeys.indices where index >= checkpoint.projectIndex {
             let key = projectKeys[index]
             var bound = "project = \"\(key)\""
@@ -103,9 +104,11 @@ public struct JiraConnector: SyncConnector, ConnectionCheckable {
                 var next = checkpoint
                 if let nextToken = page.nextToken {
                     next.projectIndex = index
+                    next.project = key
                     next.token = nextToken
                 } else {
                     next.projectIndex = index + 1
+                    next.project = projectKeys.indices.contains(index + 1) ? projectKeys[index + 1] : nil
                     next.token = nil
                 }
                 let records = page.records
@@ -263,7 +266,20 @@ struct JiraSearchPage: Sendable {
 struct JiraCheckpoint: Codable, Sendable, Equatable {
     var since: String?
     var projectIndex: Int = 0
+    /// The key of the project at `projectIndex`, so a resume after the project list changed
+    /// (settings edited, a project hidden) continues with the same project, or from the start.
+    var project: String?
     var token: String?
+
+    mutating func realign(to keys: [String]) {
+        guard let project, !(keys.indices.contains(projectIndex) && keys[projectIndex] == project) else { return }
+        if let index = keys.firstIndex(of: project) {
+            projectIndex = index
+        } else {
+            projectIndex = 0
+            token = nil
+        }
+    }
 
     init(text: String) {
         self = (try? JSONDecoder().decode(JiraCheckpoint.self, from: Data(text.utf8))) ?? JiraCheckpoint()
@@ -280,6 +296,7 @@ struct JiraCheckpoint: Codable, Sendable, Equatable {
     private enum CodingKeys: String, CodingKey {
         case since
         case projectIndex = "project_index"
+        case project
         case token = "next_page_token"
     }
 
@@ -287,6 +304,7 @@ struct JiraCheckpoint: Codable, Sendable, Equatable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         since = try c.decodeIfPresent(String.self, forKey: .since)
         projectIndex = try c.decodeIfPresent(Int.self, forKey: .projectIndex) ?? 0
+        project = try c.decodeIfPresent(String.self, forKey: .project)
         token = try c.decodeIfPresent(String.self, forKey: .token)
     }
 }
