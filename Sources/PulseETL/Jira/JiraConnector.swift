@@ -89,16 +89,23 @@ public struct JiraConnector: SyncConnector, ConnectionCheckable {
             context.progress(SyncProgressEvent(.phase("issues of \(key)", totalItems: await approximateCount(api: api, jql: bound))))
             var token = index == checkpoint.projectIndex ? checkpoint.token : nil
             var restarted = false
+            let names = reference.fieldNames
+            let progress = context.progress
+            // The next page is fetched while this one is written (one page ahead, never more).
+            func fetch(_ token: String?) -> Task<JiraSearchPage, any Error> {
+                Task { try await searchPage(api: api, jql: jql, fields: fields, token: token, names: names, progress: progress) }
+            }
+            var inFlight = fetch(token)
             while true {
                 let page: JiraSearchPage
                 do {
-                    page = try await searchPage(api: api, jql: jql, fields: fields, token: token, names: reference.fieldNames,
-                                                progress: context.progress)
+                    page = try await withTaskCancellationHandler { try await inFlight.value } onCancel: { [inFlight] in inFlight.cancel() }
                 } catch let error as JiraAPIError where error.status == 400 && token != nil && !restarted {
                     // A resume token Jira no longer knows: read the project again from its start.
                     context.progress(SyncProgressEvent(.retry(attempt: 1, reason: "Jira refused the saved page token (\(error.message)); reading \(key) again from its first page")))
                     token = nil
                     restarted = true
+                    inFlight = fetch(nil)
                     continue
                 }
                 var next = checkpoint
@@ -111,13 +118,20 @@ public struct JiraConnector: SyncConnector, ConnectionCheckable {
                     next.project = projectKeys.indices.contains(index + 1) ? projectKeys[index + 1] : nil
                     next.token = nil
                 }
+                let prefetch = page.nextToken.map(fetch)
                 let records = page.records
-                try await context.commitPage(checkpoint: next.text, items: records.count) { tx in
-                    try await writer.upsertIssues(records, in: tx)
+                do {
+                    try await context.commitPage(checkpoint: next.text, items: records.count) { tx in
+                        try await writer.upsertIssues(records, in: tx)
+                    }
+                } catch {
+                    prefetch?.cancel()
+                    throw error
                 }
                 checkpoint = next
-                guard let nextToken = page.nextToken else { break }
-                token = nextToken
+                guard let prefetch else { break }
+                token = page.nextToken
+                inFlight = prefetch
             }
         }
     }
