@@ -93,7 +93,8 @@ import Testing
             try await first.sync(.full, site: site, client: client, pageSize: 10)
 
             // Changes after the first sync: transitions, a new issue, an issue moved to another project (new key, same id).
-            let later = site.state.withLock { $0.issues.map(\.updated).max()! }.addingTimeInterval(3600)
+            let newest = site.state.withLock { s in Dictionary(grouping: s.issues, by: \.project).mapValues { $0.map(\.updated).max()! } }
+            let later = newest.values.max()!.addingTimeInterval(3600)
             site.transition("PAY-2", to: 3, at: later)
             site.transition("WEB-7", to: 4, at: later.addingTimeInterval(60))
             site.mutate { s in
@@ -114,10 +115,11 @@ import Testing
             let before = site.requests.count
             try await first.sync(.incremental, site: site, client: client, pageSize: 10)
             let incrementalSearches = site.requests[before...].filter { $0.path == "/rest/api/3/search/jql" }
-            // Bounded by the watermark minus the overlap, written in Sydney time (the fixture user's zone).
-            let watermark = later.addingTimeInterval(-3600)
-            let literal = JiraTime.jqlLiteral(watermark.addingTimeInterval(-300), timeZone: JiraFakeSite.zone)
-            #expect(incrementalSearches.allSatisfy { $0.body.contains("updated >= \\\"\(literal)\\\"") })
+            // Each project bounded by its own watermark minus the overlap, written in Sydney time (the fixture user's zone).
+            for (project, watermark) in newest {
+                let literal = JiraTime.jqlLiteral(watermark.addingTimeInterval(-300), timeZone: JiraFakeSite.zone)
+                #expect(incrementalSearches.contains { $0.body.contains("project = \\\"\(project)\\\" AND updated >= \\\"\(literal)\\\"") }, "\(project)")
+            }
             #expect(incrementalSearches.count == 2)  // one small page per project
 
             let clean = try await JiraSyncHarness(database: database, baseURL: base)
@@ -151,6 +153,28 @@ import Testing
             #expect(resumed.first?.body.contains("tok-20") == true)  // resumed exactly there, not from the first page
 
             let clean = try await JiraSyncHarness(database: database, baseURL: base)
+            try await clean.sync(.full, site: site, client: client, pageSize: 10)
+            #expect(try await job.checksums() == clean.checksums())
+        }
+    }
+
+    @Test func anIncrementalAfterAFullRunThatDiedBetweenProjectsStillReadsTheUnfinishedProjectWhole() async throws {
+        let database = try await JiraSyncHarness.database()
+        let site = JiraFakeSite(clock: VirtualClock())
+        // WEB (newer issues) first: its watermark must not become PAY's lower bound.
+        let settings = #"{"projects": ["WEB", "PAY"], "incident_repository_field": "customfield_10050"}"#
+        try await withJiraSite(site) { base in
+            let client = try HTTPClient()
+            let job = try await JiraSyncHarness(database: database, baseURL: base, settings: settings)
+            job.record.withLock { $0.crashAfterPages = 4 }  // reference + WEB's 3 pages, then dies on PAY's first
+            await #expect(throws: JiraSyncHarness.Crash.self) { try await job.sync(.full, site: site, client: client, pageSize: 10) }
+            #expect(try await job.count("work_items") == 23)
+            job.record.withLock { r in
+                r.crashAfterPages = nil
+                r.checkpoint = "{}"  // a new job: the failed one's checkpoint is not handed on
+            }
+            try await job.sync(.incremental, site: site, client: client, pageSize: 10)
+            let clean = try await JiraSyncHarness(database: database, baseURL: base, settings: settings)
             try await clean.sync(.full, site: site, client: client, pageSize: 10)
             #expect(try await job.checksums() == clean.checksums())
         }

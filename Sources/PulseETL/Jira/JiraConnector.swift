@@ -68,9 +68,6 @@ public struct JiraConnector: SyncConnector, ConnectionCheckable {
         context.progress(SyncProgressEvent(.phase("Jira reference data", totalItems: nil)))
         let reference = try await JiraReferenceData.load(api: api, settings: settings, progress: context.progress)
         let timeZone = reference.timeZone
-        if checkpoint.projectIndex == 0, checkpoint.token == nil, checkpoint.since == nil {
-            checkpoint.since = try await incrementalStart(context, writer: writer, timeZone: timeZone)
-        }
         try await context.commitPage(checkpoint: checkpoint.text, items: reference.itemCount) { [reference] tx in
             try await writer.upsertProjects(reference.projects, in: tx)
             try await writer.upsertIssueTypes(reference.issueTypes, in: tx)
@@ -83,11 +80,15 @@ public struct JiraConnector: SyncConnector, ConnectionCheckable {
         checkpoint.realign(to: projectKeys)
         for index in projectKeys.indices where index >= checkpoint.projectIndex {
             let key = projectKeys[index]
+            let resuming = index == checkpoint.projectIndex && checkpoint.token != nil
+            if !resuming {
+                checkpoint.since = try await incrementalStart(context, writer: writer, timeZone: timeZone, project: key)
+            }
             var bound = "project = \"\(key)\""
             if let since = checkpoint.since { bound += " AND updated >= \"\(since)\"" }
             let jql = bound + " ORDER BY updated ASC, key ASC"
             context.progress(SyncProgressEvent(.phase("issues of \(key)", totalItems: await approximateCount(api: api, jql: bound))))
-            var token = index == checkpoint.projectIndex ? checkpoint.token : nil
+            var token = resuming ? checkpoint.token : nil
             var restarted = false
             let names = reference.fieldNames
             let progress = context.progress
@@ -142,11 +143,14 @@ public struct JiraConnector: SyncConnector, ConnectionCheckable {
         try? await api.post("/rest/api/3/search/approximate-count", body: .object(["jql": .string(jql)]))["count"].int
     }
 
-    /// The JQL lower bound of an incremental run: the stored watermark minus the overlap,
-    /// written in the Jira user's time zone; nil for a full run or a first sync.
-    private func incrementalStart(_ context: SyncContext, writer: JiraWriter, timeZone: TimeZone) async throws -> String? {
+    /// The JQL lower bound of one project in an incremental run: the project's stored
+    /// watermark minus the overlap, written in the Jira user's time zone; nil for a full run
+    /// or a project never synced. Per project, because projects are read one after the other
+    /// in `updated` order: a run that stopped after PAY must not let WEB start at PAY's newest.
+    private func incrementalStart(_ context: SyncContext, writer: JiraWriter, timeZone: TimeZone, project: String) async throws -> String? {
         guard context.mode == .incremental else { return nil }
-        guard let watermark = try await context.database.read(.primary, { tx in try await writer.watermark(in: tx) }) else { return nil }
+        guard let watermark = try await context.database.read(.primary, { tx in try await writer.watermark(project: project, in: tx) })
+        else { return nil }
         return JiraTime.jqlLiteral(watermark.addingTimeInterval(-options.overlap), timeZone: timeZone)
     }
 
@@ -275,8 +279,8 @@ struct JiraSearchPage: Sendable {
     var nextToken: String?
 }
 
-/// Where a Jira run resumes: the JQL lower bound chosen when it started (nil: full), the
-/// project it was reading and the page token of its next page.
+/// Where a Jira run resumes: the project it was reading, the page token of its next page and
+/// the JQL lower bound chosen when that project's read began (nil: all its issues).
 struct JiraCheckpoint: Codable, Sendable, Equatable {
     var since: String?
     var projectIndex: Int = 0
