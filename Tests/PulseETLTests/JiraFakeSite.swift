@@ -47,6 +47,8 @@ final class JiraFakeSite: Sendable {
         var faults: [Fault] = []
         var requests: [(method: String, path: String, body: String, at: Date)] = []
         var agile = true
+        /// Serve `POST /changelog/bulkfetch` (else 404, as on a site without it).
+        var bulk = true
         var acceptedToken = "secret-token"
     }
 
@@ -151,6 +153,11 @@ final class JiraFakeSite: Sendable {
             ]
             return json(jsonText(fields))
         case "/rest/api/3/search/jql": return search(request)
+        case "/rest/api/3/changelog/bulkfetch": return bulkfetch(request)
+        case "/rest/api/3/search/approximate-count":
+            let body = (try? JSONSerialization.jsonObject(with: Data(request.body))) as? [String: Any]
+            let project = (body?["jql"] as? String).flatMap { capture(#"project = "([A-Z]+)""#, in: $0) }
+            return json(#"{"count":\#(state.withLock { s in s.issues.filter { $0.project == project }.count })}"#)
         case "/rest/api/3/search": return json(#"{"errorMessages":["The requested API has been removed. Please migrate to the /rest/api/3/search/jql API."],"errors":{}}"#, status: 410)
         default: break
         }
@@ -241,6 +248,34 @@ final class JiraFakeSite: Sendable {
             return json(#"{"errorMessages":["Issue does not exist or you do not have permission to see it."],"errors":{}}"#, status: 404)
         }
         return offsetPage(request, issue.histories.map(history), cap: 2, itemsKey: "values")
+    }
+
+    /// Token pages of at most 7 histories across the asked issues, status items only when
+    /// `fieldIds` says so; `created` as epoch seconds, as in the fixture.
+    private func bulkfetch(_ request: HTTPRequest) -> HTTPResponse {
+        guard state.withLock({ $0.bulk }) else { return json(#"{"errorMessages":["null for uri"],"errors":{}}"#, status: 404) }
+        guard let body = try? JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any],
+              let ids = body["issueIdsOrKeys"] as? [String] else {
+            return json(#"{"errorMessages":["issueIdsOrKeys is required"],"errors":{}}"#, status: 400)
+        }
+        let issues = state.withLock { s in ids.compactMap { id in s.issues.first { $0.id == id || $0.key == id } } }
+        let all = issues.flatMap { issue in issue.histories.map { (issue.id, $0) } }
+        let offset = (body["nextPageToken"] as? String).flatMap { Int($0.dropFirst(3)) } ?? 0
+        let slice = offset < all.count ? Array(all[offset..<min(all.count, offset + 7)]) : []
+        var logs: [[String: Any]] = []
+        for (id, h) in slice {
+            var entry = history(h)
+            entry["created"] = Int(h.at.timeIntervalSince1970)
+            if (body["fieldIds"] as? [String]) == ["status"] { entry["items"] = (entry["items"] as! [[String: Any]]).filter { $0["fieldId"] as? String == "status" } }
+            if let i = logs.lastIndex(where: { $0["issueId"] as? String == id }) {
+                logs[i]["changeHistories"] = (logs[i]["changeHistories"] as! [[String: Any]]) + [entry]
+            } else {
+                logs.append(["issueId": id, "changeHistories": [entry]])
+            }
+        }
+        var page: [String: Any] = ["issueChangeLogs": logs]
+        if offset + slice.count < all.count { page["nextPageToken"] = "bf-\(offset + slice.count)" }
+        return json(jsonText(page))
     }
 
     private func agile(_ request: HTTPRequest) -> HTTPResponse {

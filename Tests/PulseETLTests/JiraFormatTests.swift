@@ -57,7 +57,7 @@ import Testing
 
     @Test func anIssueBeanWithOddIdsWrongTypesAndNullsIsReadDefensively() throws {
         let bean = try JiraValue.parse(Array(#"""
-            {"id":"10004L","key":"PAY-7","fields":{"summary":42,"created":"2024-05-01T10:00:00.000+1000",
+            {"id":"10004L","key":"PAY-7","fields":{"summary":42,"customfield_10051":"dep\u0000loy","created":"2024-05-01T10:00:00.000+1000",
              "updated":"2024-05-02T10:00:00.000+1000","resolutiondate":null,"labels":"not-a-list","components":[{"name":"api"},7],
              "status":{"name":"Done","statusCategory":{"key":"done"}},"issuetype":null,"assignee":{"accountId":"abc"},
              "customfield_10016":"3.5","customfield_10050":"acme-pay/api","description":null,"parent":{"key":"PAY-1"}},
@@ -76,7 +76,8 @@ import Testing
         #expect(record.storyPoints == 3.5)
         #expect(record.parentKey == "PAY-1")
         #expect(record.createdAt == JiraTime.parse("2024-05-01T00:00:00Z"))
-        #expect(record.customFieldsJSON == #"{"customfield_10016":"3.5","customfield_10050":"acme-pay/api"}"#)
+        // U+0000 cannot be stored in text or jsonb: dropped instead of failing the page forever.
+        #expect(record.customFieldsJSON == #"{"customfield_10016":"3.5","customfield_10050":"acme-pay/api","customfield_10051":"deploy"}"#)
         #expect(record.statusChanges.count == 1)
         #expect(record.statusChanges.first?.toID == "3")
         #expect(record.changelogTruncated)
@@ -108,5 +109,16 @@ import Testing
             let full = min(8, pow(2, Double(attempt - 1)))
             #expect(wait >= full / 2 && wait <= full)
         }
+    }
+
+    @Test func aCheckpointFollowsItsProjectWhenTheListChanges() {
+        var checkpoint = JiraCheckpoint(text: #"{"since":"2026/01/01 10:00","project_index":1,"project":"WEB","next_page_token":"t"}"#)
+        #expect(checkpoint.since == "2026/01/01 10:00" && checkpoint.token == "t")
+        checkpoint.realign(to: ["OPS", "PAY", "WEB"])
+        #expect(checkpoint.projectIndex == 2 && checkpoint.token == "t")
+        checkpoint.realign(to: ["OPS", "PAY"])
+        #expect(checkpoint.projectIndex == 0 && checkpoint.token == nil && checkpoint.since == "2026/01/01 10:00")
+        #expect(JiraCheckpoint(text: "not json") == JiraCheckpoint())
+        #expect(JiraCheckpoint(text: JiraCheckpoint(text: #"{"project_index":3}"#).text).projectIndex == 3)
     }
 }

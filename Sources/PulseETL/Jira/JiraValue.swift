@@ -36,7 +36,7 @@ struct JiraValue: Sendable, Equatable {
     /// A string, or a number written as digits (ids are strings of digits, sometimes numbers).
     var string: String? {
         switch raw {
-        case .string(let s): return s
+        case .string(let s): return Self.storable(s)
         case .number(let d) where d == d.rounded() && abs(d) < 1e15: return String(Int64(d))
         default: return nil
         }
@@ -44,8 +44,14 @@ struct JiraValue: Sendable, Equatable {
 
     /// A non-empty JSON string (numbers are not taken for names).
     var stringValue: String? {
-        if case .string(let s) = raw, !s.isEmpty { return s }
+        if case .string(let s) = raw, !s.isEmpty { return Self.storable(s) }
         return nil
+    }
+
+    /// PostgreSQL text and jsonb cannot hold U+0000: one such character would make every
+    /// attempt at the page fail, so it is dropped.
+    static func storable(_ s: String) -> String {
+        s.utf8.contains(0) ? String(s.unicodeScalars.filter { $0.value != 0 }.map(Character.init)) : s
     }
 
     /// A non-empty string.
@@ -131,12 +137,20 @@ struct JiraValue: Sendable, Equatable {
             case "\n": out += "\\n"
             case "\r": out += "\\r"
             case "\t": out += "\\t"
-            case _ where scalar.value < 0x20 || scalar.value == 0:
+            case "\u{0}": break  // not storable in jsonb (see `storable`)
+            case _ where scalar.value < 0x20:
                 out += String(format: "\\u%04x", scalar.value)
             default: out.unicodeScalars.append(scalar)
             }
         }
         out += "\""
+    }
+
+    /// `s` cut to at most `limit` characters (PostgreSQL counts code points): a vendor name
+    /// longer than its VARCHAR column must not make the whole page fail on every attempt.
+    static func clip(_ s: String?, _ limit: Int) -> String? {
+        guard let s else { return nil }
+        return s.unicodeScalars.count <= limit ? s : String(String.UnicodeScalarView(s.unicodeScalars.prefix(limit)))
     }
 
     /// Builders for request bodies.
