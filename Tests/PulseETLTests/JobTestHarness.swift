@@ -54,14 +54,15 @@ struct JobTestHarness {
         return id
     }
 
-    func worker(_ registry: ConnectorRegistry, owner: String, scope: InstanceScope = .shared,
+    func worker(_ registry: ConnectorRegistry, owner: String, client: (id: Int, slug: String),
                 configure: (inout JobWorkerConfiguration) -> Void = { _ in }) throws -> JobWorker {
         var configuration = JobWorkerConfiguration()
         configuration.leaseSeconds = 30
         configuration.heartbeatInterval = 0.2
         configuration.retryBaseSeconds = 0.05
         configure(&configuration)
-        return JobWorker(database: database, registry: registry, loader: loader, scope: scope, configuration: configuration,
+        // Dedicated to the test's client: suites run in parallel and must not take each other's jobs.
+        return JobWorker(database: database, registry: registry, loader: loader, scope: .dedicated(clientID: client.id, slug: client.slug), configuration: configuration,
                          client: try HTTPClient(), owner: owner, logger: Logger(label: "test.etl.jobs"))
     }
 

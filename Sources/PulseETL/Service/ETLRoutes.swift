@@ -68,8 +68,9 @@ public struct ETLRoutes: Sendable {
         registerLogs(on: &routes)
     }
 
+    /// `{"integration_id", "mode"}` (the request decoder maps snake_case keys).
     struct EnqueueBody: Decodable {
-        var integration_id: Int?
+        var integrationId: Int?
         var mode: String?
     }
 
@@ -81,7 +82,7 @@ public struct ETLRoutes: Sendable {
                     middleware: [write]) { request in
             let clientID = try tenant(request)
             let body: EnqueueBody = try request.decode()
-            guard let integrationID = body.integration_id, integrationID > 0 else {
+            guard let integrationID = body.integrationId, integrationID > 0 else {
                 throw HTTPError(.unprocessableContent, detail: "integration_id: required, a positive integer")
             }
             let modeText = body.mode ?? "incremental"
