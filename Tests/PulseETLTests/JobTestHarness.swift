@@ -15,8 +15,9 @@ struct JobTestHarness {
     let owner: PostgresDatabase
     static let credentialsKey = AESGCMKey.generate()
 
-    static func make() async throws -> JobTestHarness {
-        let cluster = try await PostgresTestCluster.shared.start()
+    /// `dedicatedCluster`: a cluster of the caller's own (for processes that take every client's jobs).
+    static func make(dedicatedCluster: Bool = false) async throws -> JobTestHarness {
+        let cluster = dedicatedCluster ? try await PostgresTestCluster.dedicated() : try await PostgresTestCluster.shared.start()
         let database = try PostgresDatabase(configuration: PostgresConfiguration(primary: cluster.connection.primaryURL))
         var ownerConfiguration = PostgresConfiguration(primary: cluster.connection.ownerURL)
         ownerConfiguration.primaryPool.maxConnections = 1
