@@ -136,4 +136,22 @@ struct ServiceAPITests {
             #expect(try await s.call(.get, "/ws/jobs").status == 401)
         }
     }
+
+    @Test func aDedicatedInstanceServesItsOwnClientOnly() async throws {
+        let setup = try await JobTestHarness.make()
+        let acme = try await setup.createClient(), other = try await setup.createClient()
+        let acmeIntegration = try await setup.createIntegration(clientID: acme.id, provider: "webhook")
+        let otherIntegration = try await setup.createIntegration(clientID: other.id, provider: "webhook", credentials: #"{"webhook_secret": "k"}"#)
+        await setup.shutdown()
+        try await ServiceTestHarness.with(scope: .dedicated(clientID: acme.id, slug: acme.slug)) { s in
+            let mine = try s.token(client: acme.id, permissions: ["etl:*"]), theirs = try s.token(client: other.id, permissions: ["etl:*"])
+            #expect(try await s.call(.get, "/etl/jobs", token: mine).status == 200)
+            #expect(try await s.call(.post, "/etl/jobs", token: mine, body: #"{"integration_id": \#(acmeIntegration)}"#).status == 422)  // a webhook integration
+            let refused = try await s.call(.get, "/etl/jobs", token: theirs)
+            #expect(refused.status == 403 && refused.text.contains(acme.slug))
+            let body = #"{"external_id": "e", "title": "t", "started_at": "2026-12-01T10:00:00Z"}"#
+            #expect(try await s.call(.post, "/etl/webhooks/\(otherIntegration)/incidents", body: body,
+                                     headers: [("X-Pulse-Signature", PushService.signature(body: Array(body.utf8), secret: "k"))]).status == 403)
+        }
+    }
 }

@@ -26,6 +26,8 @@ public struct ETLRoutes: Sendable {
         self.auth = auth
         self.scope = scope
         self.progress = progress
+        var push = push
+        push.onlyClientID = scope.clientID  // a dedicated instance takes its own client's pushes only
         self.push = push
         self.logs = logs
         self.logger = logger

@@ -47,8 +47,7 @@ public enum ETLServiceComposition {
         let progress = ProgressBroadcaster(database: database, logger: logger)
         _ = try progress.start(conninfo: database.primary.conninfo)
 
-        var push = PushService(database: database, loader: loader, authenticator: auth.authenticator)
-        push.onlyClientID = scope.clientID
+        let push = PushService(database: database, loader: loader, authenticator: auth.authenticator)
         let logs = definition.configuration.clientLogDirectory.map(LogReader.init(directory:))
         ETLRoutes(database: database, auth: auth, scope: scope, progress: progress, push: push, logs: logs, logger: logger)
             .register(on: &definition.routes)
