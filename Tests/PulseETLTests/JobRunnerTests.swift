@@ -1,5 +1,6 @@
 import Foundation
 import PulseETL
+import PulseObservability
 import PulsePostgres
 import PulseTestSupport
 import Testing
@@ -18,7 +19,10 @@ struct JobRunnerTests {
             integrations.append(integration)
             jobs.append(try await h.enqueue(client.id, integration))
         }
-        let a = try h.worker(source.registry, owner: "worker-a", client: client), b = try h.worker(source.registry, owner: "worker-b", client: client)
+        let registry = MetricsRegistry()
+        let metrics = JobMetrics(registry: registry)
+        let a = try h.worker(source.registry, owner: "worker-a", client: client, metrics: metrics)
+        let b = try h.worker(source.registry, owner: "worker-b", client: client, metrics: metrics)
         async let runsA = a.runAvailable()
         async let runsB = b.runAvailable()
         let (ra, rb) = try await (runsA, runsB)
@@ -30,6 +34,11 @@ struct JobRunnerTests {
             #expect(state.items == 6 && state.pages == 3)
             #expect(try await h.rowNames(client.id, integration) == JobTestHarness.expectedNames(integration, pages: 3, perPage: 2))
         }
+        let exposition = registry.render()
+        #expect(exposition.contains("pulse_etl_pages_committed_total 24"))
+        #expect(exposition.contains("pulse_etl_items_committed_total 48"))
+        #expect(exposition.contains(#"pulse_etl_job_runs_ended_total{outcome="succeeded"} 8"#))
+        #expect(exposition.contains("pulse_etl_jobs_running 0"))
         await h.shutdown()
     }
 

@@ -55,7 +55,7 @@ struct JobTestHarness {
         return id
     }
 
-    func worker(_ registry: ConnectorRegistry, owner: String, client: (id: Int, slug: String),
+    func worker(_ registry: ConnectorRegistry, owner: String, client: (id: Int, slug: String), metrics: JobMetrics? = nil,
                 configure: (inout JobWorkerConfiguration) -> Void = { _ in }) throws -> JobWorker {
         var configuration = JobWorkerConfiguration()
         configuration.leaseSeconds = 30
@@ -64,7 +64,7 @@ struct JobTestHarness {
         configure(&configuration)
         // Dedicated to the test's client: suites run in parallel and must not take each other's jobs.
         return JobWorker(database: database, registry: registry, loader: loader, scope: .dedicated(clientID: client.id, slug: client.slug), configuration: configuration,
-                         client: try HTTPClient(), owner: owner, logger: Logger(label: "test.etl.jobs"))
+                         client: try HTTPClient(), owner: owner, metrics: metrics, logger: Logger(label: "test.etl.jobs"))
     }
 
     /// The job's status and counters.

@@ -54,10 +54,13 @@ public final class JobWorker: Sendable {
     let client: HTTPClient
     let scheduler: JobScheduler
     let logger: Logger
+    let metrics: JobMetrics?
     private let running = Mutex<Set<Int>>([])
 
     public init(database: PostgresDatabase, registry: ConnectorRegistry, loader: IntegrationLoader, scope: InstanceScope = .shared,
-                configuration: JobWorkerConfiguration = .init(), client: HTTPClient, owner: String? = nil, logger: Logger) {
+                configuration: JobWorkerConfiguration = .init(), client: HTTPClient, owner: String? = nil, metrics: JobMetrics? = nil,
+                logger: Logger) {
+        self.metrics = metrics
         store = JobStore(database: database)
         self.registry = registry
         self.loader = loader
@@ -122,7 +125,9 @@ public final class JobWorker: Sendable {
         log[metadataKey: "job_id"] = "\(job.id)"
         if let slug = try? await clientSlug(job.clientID) { log[metadataKey: "client"] = "\(slug)" }
         log.info("Job started", metadata: ["integration_id": "\(job.integrationID.map(String.init) ?? "-")", "mode": "\(job.mode.rawValue)",
-                                           "attempt": "\(job.attempt)", "checkpoint": "\(job.checkpoint)"])
+                                           "attempt": "\(job.attempt)", "checkpoint": "\(job.checkpoint.prefix(200))"])
+        metrics?.running.increment()
+        defer { metrics?.running.decrement() }
         var provider = "push"
         let requested = RequestedAction()
         do {
@@ -139,6 +144,7 @@ public final class JobWorker: Sendable {
         } catch let interruption as SyncInterruption {
             try? await end(job, interruption == .paused ? .paused : .cancelled, tracker: tracker, provider: provider, logger: log)
         } catch let lost as JobLeaseLost {
+            metrics?.ended("lease_lost")
             log.warning("Job lease lost; another instance continues it", metadata: ["error": "\(lost)"])
         } catch {
             if let action = requested.value.withLock({ $0 }) {
@@ -157,7 +163,7 @@ public final class JobWorker: Sendable {
 
     private func makeContext(_ job: ClaimedJob, integration: SyncIntegration, tracker: JobProgressTracker)
         -> (SyncContext, AsyncStream<SyncProgressEvent>.Continuation) {
-        let store = self.store, owner = self.owner, lease = configuration.leaseSeconds
+        let store = self.store, owner = self.owner, lease = configuration.leaseSeconds, metrics = self.metrics
         let events = AsyncStream<SyncProgressEvent>.makeStream()
         Task {
             for await event in events.stream {
@@ -171,6 +177,8 @@ public final class JobWorker: Sendable {
                 let snapshot = tracker.page(items: items)
                 let (action, _) = try await store.commitPage(job, owner: owner, leaseSeconds: lease, checkpoint: checkpoint, items: items,
                                                              progress: snapshot.json, body)
+                metrics?.pages.increment()
+                metrics?.items.increment(by: items)
                 switch action {
                 case "pause": throw SyncInterruption.paused
                 case "cancel": throw SyncInterruption.cancelled
@@ -225,8 +233,16 @@ public final class JobWorker: Sendable {
     private func end(_ job: ClaimedJob, _ outcome: JobOutcome, tracker: JobProgressTracker, provider: String, logger: Logger) async throws {
         let json = try await store.finish(job, owner: owner, outcome: outcome, progress: tracker.current.json, provider: provider)
         guard json != nil else {
+            metrics?.ended("lease_lost")
             logger.warning("Job lease lost before its end was recorded")
             return
+        }
+        switch outcome {
+        case .succeeded: metrics?.ended("succeeded")
+        case .paused: metrics?.ended("paused")
+        case .cancelled: metrics?.ended("cancelled")
+        case .failed: metrics?.ended("failed")
+        case .retry: metrics?.ended("retry")
         }
         switch outcome {
         case .succeeded: logger.info("Job succeeded", metadata: ["items": "\(tracker.current.items_done)", "pages": "\(tracker.current.pages_done)"])

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PulseConfiguration
+import PulseObservability
 import PulseHTTPClient
 import PulsePostgres
 import PulseService
@@ -41,7 +42,7 @@ public enum ETLServiceComposition {
         if let v = number("ETL_MAX_CONCURRENT_JOBS") { configuration.maxConcurrentJobs = max(1, Int(v)) }
 
         let worker = JobWorker(database: database, registry: registry, loader: loader, scope: scope, configuration: configuration,
-                               client: try HTTPClient(), logger: logger.with(category: .orch))
+                               client: try HTTPClient(), metrics: JobMetrics(registry: definition.metrics), logger: logger.with(category: .orch))
         _ = try await InstanceLease.start(scope: scope, owner: worker.owner, database: database, logger: logger)
         _ = worker.start()
         let progress = ProgressBroadcaster(database: database, logger: logger)
