@@ -175,4 +175,38 @@ struct ServiceProcessTests {
         #expect(log.contains("CLIENT_NAME=no-such-client: no active client has this slug"))
         await h.shutdown()
     }
+
+    @Test func progressOfAJobRunByAnotherProcessReachesThisProcesssSubscribers() async throws {
+        let h = try await JobTestHarness.make(dedicatedCluster: true)
+        let client = try await h.createClient()
+        let feed = Feed(pages: 5, perPage: 4, delay: .milliseconds(150))
+        try await withLiveHTTPServer(responder: feed.router(prefix: "/feed")) { _, feedPort in
+            try await ServiceTestHarness.with(database: h) { s in
+                let integration = try await feedIntegration(h, client: client.id, port: feedPort, name: "ws")
+                let ws = try await s.webSocket("/ws/jobs", token: try s.token(client: client.id, permissions: ["etl:read"]))
+                #expect(try await ws.nextJSON()["type"] as? String == "snapshot")
+                let queued = try await s.call(.post, "/etl/jobs", token: try s.token(client: client.id, permissions: ["etl:write"]),
+                                              body: #"{"integration_id": \#(integration), "mode": "full"}"#)
+                let id = try #require(queued.json["id"] as? Int)
+                let runner = try Self.start(h, name: "ws-runner", environment: ["CLIENT_NAME": client.slug])
+                var events: [String] = [], last: [String: Any] = [:]
+                while true {
+                    let frame = try await ws.nextJSON(seconds: 30)
+                    guard let job = frame["job"] as? [String: Any], job["id"] as? Int == id else { continue }
+                    events.append(frame["event"] as? String ?? "")
+                    last = job
+                    if job["status"] as? String == "succeeded" { break }
+                }
+                await Self.stop(runner)
+                #expect(events.first == "queued")
+                #expect(events.filter { $0 == "page" }.count == 5)
+                #expect(events.contains("phase"))
+                let progress = try #require(last["progress"] as? [String: Any])
+                #expect(progress["items_done"] as? Int == 20)
+                #expect((progress["worker"] as? String)?.split(separator: ":").dropFirst().first == Substring(String(runner.pid)))
+                _ = await ws.close()
+            }
+        }
+        await h.shutdown()
+    }
 }

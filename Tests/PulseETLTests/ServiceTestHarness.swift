@@ -17,9 +17,11 @@ struct ServiceTestHarness {
     let port: Int
 
     /// Runs `body` with the ETL API served (progress listener on; logs from `logDirectory`).
-    static func with(logDirectory: String? = nil, scope: InstanceScope = .shared,
+    /// `database`: a harness of the caller's (not shut down here); default the shared cluster.
+    static func with(logDirectory: String? = nil, scope: InstanceScope = .shared, database: JobTestHarness? = nil,
                      _ body: (ServiceTestHarness) async throws -> Void) async throws {
-        let jobs = try await JobTestHarness.make()
+        let jobs: JobTestHarness
+        if let database { jobs = database } else { jobs = try await JobTestHarness.make() }
         let key = Ed25519SigningKey.generate()
         var jwks = Router()
         jwks.get("/.well-known/jwks.json") { _ in .bytes(JWKSet(keys: [key.verificationKey.jwk]).jsonBytes(), contentType: "application/json") }
@@ -39,7 +41,7 @@ struct ServiceTestHarness {
             }
             listening.cancel()
         }
-        await jobs.shutdown()
+        if database == nil { await jobs.shutdown() }
     }
 
     func token(client: Int, permissions: [String], kind: Identity.Kind = .user) throws -> String {

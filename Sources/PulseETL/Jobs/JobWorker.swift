@@ -87,6 +87,7 @@ public final class JobWorker: Sendable {
     /// The background loop: schedules, claims up to `maxConcurrentJobs`, runs them.
     public func start() -> Task<Void, Never> {
         Task { [self] in
+            var failures = 0
             while !Task.isCancelled {
                 do {
                     var claimed = false
@@ -98,11 +99,15 @@ public final class JobWorker: Sendable {
                             running.withLock { _ = $0.remove(job.id) }
                         }
                     }
+                    failures = 0
                     if claimed { continue }
                 } catch {
-                    logger.warning("Job queue poll failed", metadata: ["error": "\(error)"])
+                    // Database down or restarting: say so once per back-off step, up to 30 s apart.
+                    failures += 1
+                    logger.warning("Job queue poll failed", metadata: ["error": "\(error)", "failures": "\(failures)"])
                 }
-                try? await Task.sleep(for: .seconds(configuration.pollInterval))
+                let pause = failures == 0 ? configuration.pollInterval : min(30, configuration.pollInterval * pow(2, Double(failures)))
+                try? await Task.sleep(for: .seconds(pause))
             }
         }
     }
