@@ -8,9 +8,9 @@ import Synchronization
 public struct JobWorkerConfiguration: Sendable {
     /// How long a claimed job is ours without a heartbeat; a dead instance's job is taken
     /// over this long after its last heartbeat.
-    public var leaseSeconds: Double = 30
-    /// Heartbeats per lease (lease / 3 between them by default).
-    public var heartbeatInterval: Double = 10
+    public var leaseSeconds: Double = 20
+    /// Seconds between heartbeats (lease / 3 by default).
+    public var heartbeatInterval: Double = 20.0 / 3
     /// Idle poll interval of the queue.
     public var pollInterval: Double = 1
     /// Jobs this process runs at once.
