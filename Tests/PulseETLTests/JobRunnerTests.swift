@@ -1,5 +1,6 @@
 import Foundation
 import PulseETL
+import PulseObservability
 import PulsePostgres
 import PulseTestSupport
 import Testing
@@ -18,7 +19,10 @@ struct JobRunnerTests {
             integrations.append(integration)
             jobs.append(try await h.enqueue(client.id, integration))
         }
-        let a = try h.worker(source.registry, owner: "worker-a"), b = try h.worker(source.registry, owner: "worker-b")
+        let registry = MetricsRegistry()
+        let metrics = JobMetrics(registry: registry)
+        let a = try h.worker(source.registry, owner: "worker-a", client: client, metrics: metrics)
+        let b = try h.worker(source.registry, owner: "worker-b", client: client, metrics: metrics)
         async let runsA = a.runAvailable()
         async let runsB = b.runAvailable()
         let (ra, rb) = try await (runsA, runsB)
@@ -30,6 +34,11 @@ struct JobRunnerTests {
             #expect(state.items == 6 && state.pages == 3)
             #expect(try await h.rowNames(client.id, integration) == JobTestHarness.expectedNames(integration, pages: 3, perPage: 2))
         }
+        let exposition = registry.render()
+        #expect(exposition.contains("pulse_etl_pages_committed_total 24"))
+        #expect(exposition.contains("pulse_etl_items_committed_total 48"))
+        #expect(exposition.contains(#"pulse_etl_job_runs_ended_total{outcome="succeeded"} 8"#))
+        #expect(exposition.contains("pulse_etl_jobs_running 0"))
         await h.shutdown()
     }
 
@@ -40,8 +49,8 @@ struct JobRunnerTests {
         let integration = try await h.createIntegration(clientID: client.id)
         let job = try await h.enqueue(client.id, integration)
         // Worker A stops sending heartbeats (as a killed or frozen process) while hanging at page 3.
-        let a = try h.worker(source.registry, owner: "worker-a") { $0.leaseSeconds = 1; $0.heartbeatInterval = 3600 }
-        let b = try h.worker(source.registry, owner: "worker-b") { $0.leaseSeconds = 30 }
+        let a = try h.worker(source.registry, owner: "worker-a", client: client) { $0.leaseSeconds = 1; $0.heartbeatInterval = 3600 }
+        let b = try h.worker(source.registry, owner: "worker-b", client: client) { $0.leaseSeconds = 30 }
         let stalled = Task { try await a.runAvailable() }
         while !source.hanging.load(ordering: .sequentiallyConsistent) { try await Task.sleep(for: .milliseconds(20)) }
         #expect(try await h.job(client.id, job).checkpoint == #"{"page": 3}"#)
@@ -67,7 +76,7 @@ struct JobRunnerTests {
         let source = TestSource(.init(pages: 4, perPage: 2, failures: [2: (2, true)]))
         let integration = try await h.createIntegration(clientID: client.id)
         let job = try await h.enqueue(client.id, integration)
-        let worker = try h.worker(source.registry, owner: "worker-r") { $0.retryBaseSeconds = 0.2 }
+        let worker = try h.worker(source.registry, owner: "worker-r", client: client) { $0.retryBaseSeconds = 0.2 }
         #expect(try await worker.runAvailable() == 1)
         let first = try await h.job(client.id, job)
         #expect(first.status == "queued" && first.attempt == 2)
@@ -99,7 +108,7 @@ struct JobRunnerTests {
         let source = TestSource(.init(pages: 10, perPage: 1, pageDelay: .milliseconds(80)))
         let integration = try await h.createIntegration(clientID: client.id)
         let job = try await h.enqueue(client.id, integration)
-        let worker = try h.worker(source.registry, owner: "worker-p")
+        let worker = try h.worker(source.registry, owner: "worker-p", client: client)
         let run = Task { try await worker.runAvailable() }
         while try await h.job(client.id, job).pages < 2 { try await Task.sleep(for: .milliseconds(20)) }
         _ = try await control.apply(.pause, clientID: client.id, id: job)
@@ -148,7 +157,7 @@ struct JobRunnerTests {
         }
         try await Task.sleep(for: .milliseconds(300))  // LISTEN is in place
         let job = try await h.enqueue(client.id, integration)
-        try await h.worker(source.registry, owner: "worker-n").runAvailable()
+        try await h.worker(source.registry, owner: "worker-n", client: client).runAvailable()
         let payload = try #require(try await received.value)
         let object = try JSONSerialization.jsonObject(with: Data(payload.utf8)) as! [String: Any]
         #expect(object["client_id"] as? Int == client.id)
@@ -163,7 +172,7 @@ struct JobRunnerTests {
         let client = try await h.createClient()
         let integration = try await h.createIntegration(clientID: client.id)
         let scheduler = JobScheduler(database: h.database, logger: .init(label: "test"))
-        let saved = try await scheduler.save(clientID: client.id, id: nil, input: .init(integration_id: integration, cron: "*/5 * * * *", mode: "full"))
+        let saved = try await scheduler.save(clientID: client.id, id: nil, input: .init(integrationId: integration, cron: "*/5 * * * *", mode: "full"))
         let id = (try JSONSerialization.jsonObject(with: Data(saved.utf8)) as! [String: Any])["id"] as! Int
         try await h.database.query("UPDATE job_schedules SET next_run_at = now() - interval '1 minute' WHERE id = $1", [id], clientID: client.id)
         #expect(try await h.database.query("SELECT client_id FROM pulse_etl_clients_with_due_work(NULL)").map { try $0.decode(Int.self, at: 0) }

@@ -15,8 +15,9 @@ struct JobTestHarness {
     let owner: PostgresDatabase
     static let credentialsKey = AESGCMKey.generate()
 
-    static func make() async throws -> JobTestHarness {
-        let cluster = try await PostgresTestCluster.shared.start()
+    /// `dedicatedCluster`: a cluster of the caller's own (for processes that take every client's jobs).
+    static func make(dedicatedCluster: Bool = false) async throws -> JobTestHarness {
+        let cluster = dedicatedCluster ? try await PostgresTestCluster.dedicated() : try await PostgresTestCluster.shared.start()
         let database = try PostgresDatabase(configuration: PostgresConfiguration(primary: cluster.connection.primaryURL))
         var ownerConfiguration = PostgresConfiguration(primary: cluster.connection.ownerURL)
         ownerConfiguration.primaryPool.maxConnections = 1
@@ -54,15 +55,16 @@ struct JobTestHarness {
         return id
     }
 
-    func worker(_ registry: ConnectorRegistry, owner: String, scope: InstanceScope = .shared,
+    func worker(_ registry: ConnectorRegistry, owner: String, client: (id: Int, slug: String), metrics: JobMetrics? = nil,
                 configure: (inout JobWorkerConfiguration) -> Void = { _ in }) throws -> JobWorker {
         var configuration = JobWorkerConfiguration()
         configuration.leaseSeconds = 30
         configuration.heartbeatInterval = 0.2
         configuration.retryBaseSeconds = 0.05
         configure(&configuration)
-        return JobWorker(database: database, registry: registry, loader: loader, scope: scope, configuration: configuration,
-                         client: try HTTPClient(), owner: owner, logger: Logger(label: "test.etl.jobs"))
+        // Dedicated to the test's client: suites run in parallel and must not take each other's jobs.
+        return JobWorker(database: database, registry: registry, loader: loader, scope: .dedicated(clientID: client.id, slug: client.slug), configuration: configuration,
+                         client: try HTTPClient(), owner: owner, metrics: metrics, logger: Logger(label: "test.etl.jobs"))
     }
 
     /// The job's status and counters.

@@ -23,10 +23,12 @@ public struct ConnectorRegistry: Sendable {
         return try factory(integration, client, logger)
     }
 
-    /// What the pulse-etl executable registers: the JSON feed connector for `custom`
-    /// integrations; GitHub and Jira are added by the composition when their connectors exist.
+    /// What the pulse-etl executable registers: GitHub, and the JSON feed connector for
+    /// `custom` integrations. (Jira: `registry.register("jira") { JiraConnector(integration: $0, client: $1, logger: $2) }`
+    /// once the `jira` branch is merged beside this one.)
     public static var standard: ConnectorRegistry {
         var registry = ConnectorRegistry()
+        registry.register("github") { integration, client, logger in GitHubConnector(integration: integration, client: client, logger: logger) }
         registry.register("custom") { integration, client, logger in JSONFeedConnector(integration: integration, client: client, logger: logger) }
         return registry
     }

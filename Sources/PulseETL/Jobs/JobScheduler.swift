@@ -65,15 +65,16 @@ public struct JobScheduler: Sendable {
         }
     }
 
-    /// A schedule as the API takes it.
+    /// A schedule as the API takes it (`integration_id`, `cron`, `mode`, `status`; the
+    /// request decoder maps snake_case keys).
     public struct Input: Sendable, Decodable {
-        public var integration_id: Int?
+        public var integrationId: Int?
         public var cron: String?
         public var mode: String?
         public var status: String?
 
-        public init(integration_id: Int? = nil, cron: String? = nil, mode: String? = nil, status: String? = nil) {
-            self.integration_id = integration_id
+        public init(integrationId: Int? = nil, cron: String? = nil, mode: String? = nil, status: String? = nil) {
+            self.integrationId = integrationId
             self.cron = cron
             self.mode = mode
             self.status = status
@@ -93,7 +94,7 @@ public struct JobScheduler: Sendable {
             throw HTTPError(.unprocessableContent, detail: "status: expected \"active\", \"paused\" or \"disabled\", got \"\(status)\"")
         }
         return try await database.write(clientID: clientID) { tx in
-            if let integrationID = input.integration_id {
+            if let integrationID = input.integrationId {
                 let found = try await tx.query("SELECT provider FROM integrations WHERE id = $1", integrationID)
                 guard let provider = try found.first?.decode(String.self, at: 0) else {
                     throw HTTPError(.unprocessableContent, detail: "integration_id: no integration \(integrationID) in this client")
@@ -110,10 +111,10 @@ public struct JobScheduler: Sendable {
                     UPDATE job_schedules SET integration_id = COALESCE($2, integration_id), cron = COALESCE($3, cron),
                         mode = COALESCE($4, mode), status = COALESCE($5, status), next_run_at = COALESCE($6, next_run_at)
                     WHERE id = $1 RETURNING \(Self.columns)
-                    """, id, input.integration_id, input.cron, input.mode, input.status, next)
+                    """, id, input.integrationId, input.cron, input.mode, input.status, next)
                 guard rows.count == 1 else { throw HTTPError(.notFound, detail: "no schedule \(id)") }
             } else {
-                guard let integrationID = input.integration_id else { throw HTTPError(.unprocessableContent, detail: "integration_id: required") }
+                guard let integrationID = input.integrationId else { throw HTTPError(.unprocessableContent, detail: "integration_id: required") }
                 guard let cronText = input.cron else { throw HTTPError(.unprocessableContent, detail: "cron: required (e.g. \"0 */6 * * *\")") }
                 do {
                     rows = try await tx.query(

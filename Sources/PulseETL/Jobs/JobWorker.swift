@@ -8,9 +8,9 @@ import Synchronization
 public struct JobWorkerConfiguration: Sendable {
     /// How long a claimed job is ours without a heartbeat; a dead instance's job is taken
     /// over this long after its last heartbeat.
-    public var leaseSeconds: Double = 30
-    /// Heartbeats per lease (lease / 3 between them by default).
-    public var heartbeatInterval: Double = 10
+    public var leaseSeconds: Double = 20
+    /// Seconds between heartbeats (lease / 3 by default).
+    public var heartbeatInterval: Double = 20.0 / 3
     /// Idle poll interval of the queue.
     public var pollInterval: Double = 1
     /// Jobs this process runs at once.
@@ -54,10 +54,13 @@ public final class JobWorker: Sendable {
     let client: HTTPClient
     let scheduler: JobScheduler
     let logger: Logger
+    let metrics: JobMetrics?
     private let running = Mutex<Set<Int>>([])
 
     public init(database: PostgresDatabase, registry: ConnectorRegistry, loader: IntegrationLoader, scope: InstanceScope = .shared,
-                configuration: JobWorkerConfiguration = .init(), client: HTTPClient, owner: String? = nil, logger: Logger) {
+                configuration: JobWorkerConfiguration = .init(), client: HTTPClient, owner: String? = nil, metrics: JobMetrics? = nil,
+                logger: Logger) {
+        self.metrics = metrics
         store = JobStore(database: database)
         self.registry = registry
         self.loader = loader
@@ -84,6 +87,7 @@ public final class JobWorker: Sendable {
     /// The background loop: schedules, claims up to `maxConcurrentJobs`, runs them.
     public func start() -> Task<Void, Never> {
         Task { [self] in
+            var failures = 0
             while !Task.isCancelled {
                 do {
                     var claimed = false
@@ -95,11 +99,15 @@ public final class JobWorker: Sendable {
                             running.withLock { _ = $0.remove(job.id) }
                         }
                     }
+                    failures = 0
                     if claimed { continue }
                 } catch {
-                    logger.warning("Job queue poll failed", metadata: ["error": "\(error)"])
+                    // Database down or restarting: say so once per back-off step, up to 30 s apart.
+                    failures += 1
+                    logger.warning("Job queue poll failed", metadata: ["error": "\(error)", "failures": "\(failures)"])
                 }
-                try? await Task.sleep(for: .seconds(configuration.pollInterval))
+                let pause = failures == 0 ? configuration.pollInterval : min(30, configuration.pollInterval * pow(2, Double(failures)))
+                try? await Task.sleep(for: .seconds(pause))
             }
         }
     }
@@ -122,7 +130,9 @@ public final class JobWorker: Sendable {
         log[metadataKey: "job_id"] = "\(job.id)"
         if let slug = try? await clientSlug(job.clientID) { log[metadataKey: "client"] = "\(slug)" }
         log.info("Job started", metadata: ["integration_id": "\(job.integrationID.map(String.init) ?? "-")", "mode": "\(job.mode.rawValue)",
-                                           "attempt": "\(job.attempt)", "checkpoint": "\(job.checkpoint)"])
+                                           "attempt": "\(job.attempt)", "checkpoint": "\(job.checkpoint.prefix(200))"])
+        metrics?.running.increment()
+        defer { metrics?.running.decrement() }
         var provider = "push"
         let requested = RequestedAction()
         do {
@@ -139,6 +149,7 @@ public final class JobWorker: Sendable {
         } catch let interruption as SyncInterruption {
             try? await end(job, interruption == .paused ? .paused : .cancelled, tracker: tracker, provider: provider, logger: log)
         } catch let lost as JobLeaseLost {
+            metrics?.ended("lease_lost")
             log.warning("Job lease lost; another instance continues it", metadata: ["error": "\(lost)"])
         } catch {
             if let action = requested.value.withLock({ $0 }) {
@@ -157,7 +168,7 @@ public final class JobWorker: Sendable {
 
     private func makeContext(_ job: ClaimedJob, integration: SyncIntegration, tracker: JobProgressTracker)
         -> (SyncContext, AsyncStream<SyncProgressEvent>.Continuation) {
-        let store = self.store, owner = self.owner, lease = configuration.leaseSeconds
+        let store = self.store, owner = self.owner, lease = configuration.leaseSeconds, metrics = self.metrics
         let events = AsyncStream<SyncProgressEvent>.makeStream()
         Task {
             for await event in events.stream {
@@ -171,6 +182,8 @@ public final class JobWorker: Sendable {
                 let snapshot = tracker.page(items: items)
                 let (action, _) = try await store.commitPage(job, owner: owner, leaseSeconds: lease, checkpoint: checkpoint, items: items,
                                                              progress: snapshot.json, body)
+                metrics?.pages.increment()
+                metrics?.items.increment(by: items)
                 switch action {
                 case "pause": throw SyncInterruption.paused
                 case "cancel": throw SyncInterruption.cancelled
@@ -225,8 +238,16 @@ public final class JobWorker: Sendable {
     private func end(_ job: ClaimedJob, _ outcome: JobOutcome, tracker: JobProgressTracker, provider: String, logger: Logger) async throws {
         let json = try await store.finish(job, owner: owner, outcome: outcome, progress: tracker.current.json, provider: provider)
         guard json != nil else {
+            metrics?.ended("lease_lost")
             logger.warning("Job lease lost before its end was recorded")
             return
+        }
+        switch outcome {
+        case .succeeded: metrics?.ended("succeeded")
+        case .paused: metrics?.ended("paused")
+        case .cancelled: metrics?.ended("cancelled")
+        case .failed: metrics?.ended("failed")
+        case .retry: metrics?.ended("retry")
         }
         switch outcome {
         case .succeeded: logger.info("Job succeeded", metadata: ["items": "\(tracker.current.items_done)", "pages": "\(tracker.current.pages_done)"])

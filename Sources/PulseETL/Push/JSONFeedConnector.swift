@@ -39,8 +39,10 @@ public struct JSONFeedConnector: SyncConnector {
         }
         let credentials = (try? JSONSerialization.jsonObject(with: Data(integration.credentialsJSON.utf8))) as? [String: Any] ?? [:]
         let token = credentials["token"] as? String
-        var cursor = ((try? JSONSerialization.jsonObject(with: Data(context.checkpoint.utf8))) as? [String: Any])?["cursor"] as? String
-        if context.checkpoint.contains("\"done\":true") { cursor = nil }
+        let checkpoint = (try? JSONSerialization.jsonObject(with: Data(context.checkpoint.utf8))) as? [String: Any] ?? [:]
+        // A run killed after committing the last page but before its end was recorded: nothing is left.
+        if checkpoint["done"] as? Bool == true { return }
+        var cursor = checkpoint["cursor"] as? String
         context.progress(SyncProgressEvent(.phase("\(kind.rawValue) from \(integration.name)", totalItems: nil)))
         while true {
             let body = try await fetch(cursor: cursor, token: token, context: context)

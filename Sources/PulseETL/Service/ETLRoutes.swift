@@ -26,6 +26,8 @@ public struct ETLRoutes: Sendable {
         self.auth = auth
         self.scope = scope
         self.progress = progress
+        var push = push
+        push.onlyClientID = scope.clientID  // a dedicated instance takes its own client's pushes only
         self.push = push
         self.logs = logs
         self.logger = logger
@@ -68,8 +70,9 @@ public struct ETLRoutes: Sendable {
         registerLogs(on: &routes)
     }
 
+    /// `{"integration_id", "mode"}` (the request decoder maps snake_case keys).
     struct EnqueueBody: Decodable {
-        var integration_id: Int?
+        var integrationId: Int?
         var mode: String?
     }
 
@@ -81,7 +84,7 @@ public struct ETLRoutes: Sendable {
                     middleware: [write]) { request in
             let clientID = try tenant(request)
             let body: EnqueueBody = try request.decode()
-            guard let integrationID = body.integration_id, integrationID > 0 else {
+            guard let integrationID = body.integrationId, integrationID > 0 else {
                 throw HTTPError(.unprocessableContent, detail: "integration_id: required, a positive integer")
             }
             let modeText = body.mode ?? "incremental"

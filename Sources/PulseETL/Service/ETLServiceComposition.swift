@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PulseConfiguration
+import PulseObservability
 import PulseHTTPClient
 import PulsePostgres
 import PulseService
@@ -41,14 +42,13 @@ public enum ETLServiceComposition {
         if let v = number("ETL_MAX_CONCURRENT_JOBS") { configuration.maxConcurrentJobs = max(1, Int(v)) }
 
         let worker = JobWorker(database: database, registry: registry, loader: loader, scope: scope, configuration: configuration,
-                               client: try HTTPClient(), logger: logger.with(category: .orch))
+                               client: try HTTPClient(), metrics: JobMetrics(registry: definition.metrics), logger: logger.with(category: .orch))
         _ = try await InstanceLease.start(scope: scope, owner: worker.owner, database: database, logger: logger)
         _ = worker.start()
         let progress = ProgressBroadcaster(database: database, logger: logger)
         _ = try progress.start(conninfo: database.primary.conninfo)
 
-        var push = PushService(database: database, loader: loader, authenticator: auth.authenticator)
-        push.onlyClientID = scope.clientID
+        let push = PushService(database: database, loader: loader, authenticator: auth.authenticator)
         let logs = definition.configuration.clientLogDirectory.map(LogReader.init(directory:))
         ETLRoutes(database: database, auth: auth, scope: scope, progress: progress, push: push, logs: logs, logger: logger)
             .register(on: &definition.routes)
