@@ -6,6 +6,7 @@ import Testing
 
 /// Issue 13 item 7, the pulse-auth side: nobody grants more than they hold, the last active
 /// admin stays, and forwarded addresses are believed only from configured proxies.
+extension BackendTests {
 @Suite("Auth defects of issue 13", .timeLimit(.minutes(3)))
 struct AuthDefectTests {
     func auth(_ h: BackendHarness, _ session: BackendHarness.Session, _ method: String, _ path: String, json: [String: String]? = nil,
@@ -108,4 +109,5 @@ struct AuthDefectTests {
         } catch { await h.shutdown(); throw error }
         await h.shutdown()
     }
+}
 }

@@ -8,6 +8,12 @@ import PulsePostgres
 import PulseSecurity
 import PulseService
 import PulseTestSupport
+import Testing
+
+/// Every backend suite, one at a time: each harness holds a dozen connections of the shared
+/// test cluster (pools, LISTEN feeds), and the whole test run shares max_connections 100.
+@Suite("Backend", .serialized)
+struct BackendTests {}
 
 /// A live pulse-auth and pulse-backend on 127.0.0.1:0 (real sockets, real PostgreSQL from the
 /// shared test cluster, real LISTEN/NOTIFY between them), each test with its own tenants.

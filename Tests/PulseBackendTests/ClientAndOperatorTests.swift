@@ -6,6 +6,7 @@ import Testing
 
 /// F-TENANT: platform operators manage clients; deactivation stops sign-in and tokens within
 /// a second and keeps the data; reactivation brings it back.
+extension BackendTests {
 @Suite("Backend clients and operators", .timeLimit(.minutes(3)))
 struct ClientAndOperatorTests {
     @Test func operatorsCreateConfigureDeactivateAndReactivate() async throws {
@@ -33,7 +34,7 @@ struct ClientAndOperatorTests {
             #expect(roles == ["admin", "etl-admin", "viewer"])
             let tenant = BackendHarness.Tenant(id: id, slug: slug)
             let admin = try await h.signedIn(tenant, roles: ["admin"])
-            let integration = try await h.request("POST", "/api/v1/integrations", session: admin, json: IntegrationAndMappingTests.github)
+            let integration = try await h.request("POST", "/api/v1/integrations", session: admin, json: BackendTests.IntegrationAndMappingTests.github)
             #expect(integration.status == 201)
             // A client admin is no operator; an operator of a customer client is none either.
             #expect(try await h.request("GET", "/api/v1/clients", session: admin).status == 403)
@@ -96,4 +97,5 @@ struct ClientAndOperatorTests {
         } catch { await h.shutdown(); throw error }
         await h.shutdown()
     }
+}
 }

@@ -6,6 +6,7 @@ import Testing
 
 /// Issue 12 items 1-2 (Contract): integrations and mappings as a client admin made by the
 /// built-in roles, their tenant wall, validation and concurrency.
+extension BackendTests {
 @Suite("Backend integrations and mappings", .timeLimit(.minutes(3)))
 struct IntegrationAndMappingTests {
     nonisolated(unsafe) static let github: [String: Any] = ["provider": "github", "name": "gh", "base_url": "http://127.0.0.1:8765",
@@ -196,4 +197,5 @@ struct IntegrationAndMappingTests {
         } catch { await h.shutdown(); throw error }
         await h.shutdown()
     }
+}
 }

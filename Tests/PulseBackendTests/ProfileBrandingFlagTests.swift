@@ -6,6 +6,7 @@ import PulseTestSupport
 import Testing
 
 /// F-USERS, F-BRAND and feature flags.
+extension BackendTests {
 @Suite("Backend profiles, branding and flags", .timeLimit(.minutes(3)))
 struct ProfileBrandingFlagTests {
     @Test func profileAndPreferencesBelongToTheUser() async throws {
@@ -120,4 +121,5 @@ struct ProfileBrandingFlagTests {
         } catch { await h.shutdown(); throw error }
         await h.shutdown()
     }
+}
 }
