@@ -209,7 +209,9 @@ let package = Package(
         .testTarget(name: "PulseAuthTests", dependencies: ["PulseAuth", "PulseTestSupport"]),
         .testTarget(name: "PulseServiceTests", dependencies: ["PulseService", "PulseTestSupport"]),
         .testTarget(name: "PulseSandboxTests", dependencies: ["PulseSandbox", "PulseHTTPClient", "PulseTestSupport"]),
-        .testTarget(name: "PulseETLTests", dependencies: ["PulseETL", "PulseSandbox", "PulseTestSupport"]),
+        .testTarget(
+            name: "PulseETLTests", dependencies: ["PulseETL", "PulseSandbox", "PulseTestSupport"],
+            exclude: ["GitHubFixtures"]),
         .testTarget(name: "PulseBackendTests", dependencies: ["PulseBackend", "PulseAuth", "PulseTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

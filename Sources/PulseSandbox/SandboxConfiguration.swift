@@ -46,24 +46,50 @@ public struct SandboxConfiguration: Sendable, Equatable {
         public var latencyMilliseconds: Int
         /// When true, a listing changes between two calls (an item moves to an earlier page).
         public var shiftingPages: Bool
+        /// The `Retry-After` (seconds) of the rate-limit faults; a request sent before it ran out
+        /// gets the same answer again (default 1).
+        public var retryAfterSeconds: Int
 
-        public init(rateLimitEvery: Int = 0, badGatewayEvery: Int = 0, latencyMilliseconds: Int = 0, shiftingPages: Bool = false) {
+        public init(rateLimitEvery: Int = 0, badGatewayEvery: Int = 0, latencyMilliseconds: Int = 0, shiftingPages: Bool = false,
+                    retryAfterSeconds: Int = 1) {
             self.rateLimitEvery = rateLimitEvery
             self.badGatewayEvery = badGatewayEvery
             self.latencyMilliseconds = latencyMilliseconds
             self.shiftingPages = shiftingPages
+            self.retryAfterSeconds = retryAfterSeconds
         }
 
         public static let none = Faults()
     }
 
+    /// GitHub's primary rate limit, per token: `limit` requests per `windowSeconds` (the
+    /// `x-ratelimit-*` headers count it down; at 0 every request answers 403 until the reset).
+    /// A small limit and window give tests primary-limit exhaustion in seconds.
+    public struct RateLimit: Sendable, Equatable {
+        public var limit: Int
+        public var windowSeconds: Int
+        public init(limit: Int = 5_000, windowSeconds: Int = 3_600) {
+            self.limit = limit
+            self.windowSeconds = windowSeconds
+        }
+    }
+
     public var seed: UInt64
     public var scale: Scale
     public var faults: Faults
+    public var rateLimit: RateLimit
+    /// Address to bind (default `127.0.0.1`).
+    public var host: String
+    /// Port to bind; 0 picks a free one (default 0).
+    public var port: Int
 
-    public init(seed: UInt64 = 42, scale: Scale = .demo, faults: Faults = .none) {
+    public init(seed: UInt64 = 42, scale: Scale = .demo, faults: Faults = .none, rateLimit: RateLimit = RateLimit(),
+                host: String = "127.0.0.1", port: Int = 0) {
         self.seed = seed
         self.scale = scale
         self.faults = faults
+        self.rateLimit = rateLimit
+        self.host = host
+        self.port = port
     }
 }

@@ -1,0 +1,2 @@
+DROP TABLE IF EXISTS github_sync_watermarks;
+DROP TABLE IF EXISTS github_http_cache;
