@@ -212,7 +212,7 @@ let package = Package(
         .testTarget(
             name: "PulseETLTests", dependencies: ["PulseETL", "PulseSandbox", "PulseTestSupport"],
             exclude: ["GitHubFixtures"]),
-        .testTarget(name: "PulseBackendTests", dependencies: ["PulseBackend", "PulseAuth", "PulseTestSupport"]),
+        .testTarget(name: "PulseBackendTests", dependencies: ["PulseBackend", "PulseAuth", "PulseSandbox", "PulseTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -33,9 +33,9 @@ enum IntegrationRoutes {
         return .object(members)
     }
 
-    /// Connectors that can check a connection, by provider. Filled as the connectors land
-    /// (branches `github`, `jira`); a provider missing here answers 501.
-    static let connectionCheckers: [String: any ConnectionCheckable.Type] = [:]
+    /// Connectors that can check a connection, by provider; any other provider (webhook,
+    /// custom: nothing to call) answers 501.
+    static let connectionCheckers: [String: any ConnectionCheckable.Type] = ["github": GitHubConnector.self, "jira": JiraConnector.self]
 
     static func register(on routes: inout ServiceRoutes, context: BackendContext) {
         let read = context.auth.require("integrations:read"), write = context.auth.require("integrations:write")
@@ -164,7 +164,7 @@ enum IntegrationRoutes {
                    summary: "Checks the connection with one cheap vendor call (Jira /myself, GitHub /rate_limit) and says what is wrong. Needs integrations:write.",
                    responses: [Docs.ok(Docs.object(["ok": Docs.boolean, "message": Docs.string(2000), "status": Docs.integer,
                                                     "details": Docs.anyObject], required: ["ok", "message", "details"])),
-                               Docs.notFound, .init(501, "The provider's connector is not built yet", contentType: "application/problem+json", schema: Docs.problem)],
+                               Docs.notFound, .init(501, "The provider has no connection test (webhook, custom)", contentType: "application/problem+json", schema: Docs.problem)],
                    middleware: [write]) { request in
             let clientID = try request.tenantID(), id = try request.pathID(what: "integration")
             let row = try await db.client(clientID).read { tx in
@@ -174,7 +174,7 @@ enum IntegrationRoutes {
             guard let row else { throw HTTPError(.notFound, detail: "no such integration") }
             let provider = try row.decode(String.self, at: 0)
             guard let checker = connectionCheckers[provider] else {
-                throw HTTPError(.notImplemented, detail: "the \(provider) connector's connection test is not built yet",
+                throw HTTPError(.notImplemented, detail: "a \(provider) integration has no connection to test (only github and jira have one)",
                                 type: "urn:pulse:problem:not-implemented")
             }
             var credentials = "{}"
@@ -193,6 +193,7 @@ enum IntegrationRoutes {
                 timeouts: .init(connect: .seconds(5), request: .seconds(10), overall: .seconds(15)), maximumRedirects: 0,
                 maximumResponseBytes: 1 << 20))
             let check = await checker.checkConnection(integration: integration, client: client)
+            client.shutdown()
             var members: [String: JSONValue] = ["ok": .bool(check.ok), "message": .string(check.message),
                                                 "details": .object(check.details.mapValues(JSONValue.string))]
             if let status = check.status { members["status"] = .int(status) }
