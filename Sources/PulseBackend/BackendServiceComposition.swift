@@ -58,6 +58,7 @@ public enum BackendServiceComposition {
         FeatureFlagRoutes.register(on: &routes, context: context)
         BrandingRoutes.register(on: &routes, context: context)
         CatalogRoutes.register(on: &routes, context: context)
+        UserAdminRoutes.register(on: &routes, context: context)
         AuditTrail.register(on: &routes, context: context)
     }
 
