@@ -130,6 +130,18 @@ struct IntegrationAndMappingTests {
                 try await tx.query("SELECT count(*) FROM integrations")[0].decode(Int.self, at: 0)
             }
             #expect(seenWithoutScope == 0)
+            // The same for the backend's other tables, after A wrote to each of them.
+            #expect(try await h.request("POST", "/api/v1/teams", session: adminA, json: ["name": "payments"]).status == 201)
+            #expect(try await h.request("PUT", "/api/v1/mappings/statuses", session: adminA, json: [["source": "Done", "target": "done"]]).status == 200)
+            #expect(try await h.request("PATCH", "/api/v1/features", session: adminA, json: ["ai_features": false]).status == 200)
+            #expect(try await h.request("POST", "/api/v1/settings/branding/logo", session: adminA, body: ProfileBrandingFlagTests.png,
+                                        headers: [("Content-Type", "image/png")]).status == 201)
+            for table in ["teams", "status_mappings", "system_settings", "client_logos", "client_color_settings", "admin_audit_events"] {
+                let (mine, theirs) = try await (
+                    h.database.client(a.id).read { tx in try await tx.query("SELECT count(*) FROM \(table)")[0].decode(Int.self, at: 0) },
+                    h.database.client(b.id).read { tx in try await tx.query("SELECT count(*) FROM \(table)")[0].decode(Int.self, at: 0) })
+                #expect(mine > 0 && theirs == 0, "\(table): A sees \(mine), B sees \(theirs) without a filter")
+            }
         } catch { await h.shutdown(); throw error }
         await h.shutdown()
     }

@@ -24,6 +24,8 @@ struct OpenAPIContractTests {
             let team = try await h.request("POST", "/api/v1/teams", session: admin, json: ["name": "payments"])
             let teamID = try #require(team.json["id"] as? Int)
             let managed = try await h.createClient()  // the client the /clients/{id} operations (deactivate!) act on
+            let stranger = try await h.signedIn(try await h.createClient(), roles: ["admin"])  // another client's admin
+            let nobody = try await h.signedIn(tenant, roles: [])  // signed in, no permission
 
             let spec = try await h.request("GET", "/openapi.json")
             #expect(spec.status == 200)
@@ -69,6 +71,17 @@ struct OpenAPIContractTests {
                     let value = try #require(JSONValue.parse(answer.body))
                     let problems = SchemaCheck.problems(value, schema, at: "")
                     #expect(problems.isEmpty, "\(name) \(answer.status): \(problems.joined(separator: "; "))")
+                }
+                // Without the permission: 403 wherever a permission is documented.
+                if operation.responses["403"] != nil, !path.hasPrefix("/api/v1/clients") {
+                    let refused = try await h.request(method.uppercased(), target, session: nobody, json: json, body: body, headers: headers)
+                    #expect(refused.status == 403, "\(name) answered a caller without the permission \(refused.status)")
+                }
+                // Another client's id: 404, never 403, never its data.
+                if path.contains("{id}"), path.hasPrefix("/api/v1/integrations") || path.hasPrefix("/api/v1/teams") {
+                    let foreign = try await h.request(method.uppercased(), target, session: stranger, json: json, body: body, headers: headers)
+                    #expect(foreign.status == 404, "\(name) answered another client's admin \(foreign.status)")
+                    #expect(!foreign.bodyText.contains("acme-pay") && !foreign.bodyText.contains("payments"))
                 }
                 if !Self.publicPaths.contains(path) {
                     let anonymous = try await h.request(method.uppercased(), target, json: json, body: body, headers: headers)

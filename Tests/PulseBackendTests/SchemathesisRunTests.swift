@@ -18,17 +18,20 @@ struct SchemathesisRunTests {
             let log = FileManager.default.temporaryDirectory.appendingPathComponent("schemathesis-\(UUID().uuidString).log").path
             var environment = ProcessInfo.processInfo.environment
             environment["PATH"] = environment["PATH"] ?? "/usr/bin:/bin"
-            let pid = try ChildProcess.spawn(ChildSpec(name: "schemathesis", executable: "/bin/bash",
-                                                       arguments: [root + "/scripts/schemathesis.sh", "http://127.0.0.1:\(h.port)", admin.token],
-                                                       environment: environment, logFile: log))
-            var exit: ChildExit?
-            while exit == nil {
-                exit = ChildProcess.reap(pid)
-                if exit == nil { try await Task.sleep(for: .milliseconds(200)) }
+            // pulse-backend, then pulse-auth (same token: its admin API is the backend's user administration).
+            for (service, port) in [("backend", h.port), ("auth", h.authPort)] {
+                let pid = try ChildProcess.spawn(ChildSpec(name: "schemathesis", executable: "/bin/bash",
+                                                           arguments: [root + "/scripts/schemathesis.sh", "http://127.0.0.1:\(port)", admin.token],
+                                                           environment: environment, logFile: log))
+                var exit: ChildExit?
+                while exit == nil {
+                    exit = ChildProcess.reap(pid)
+                    if exit == nil { try await Task.sleep(for: .milliseconds(200)) }
+                }
+                let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+                print("== schemathesis against \(service)\n" + output)
+                if case .exited(let code) = exit! { #expect(code == 0, "\(service): \(output.suffix(4000))") } else { Issue.record("schemathesis was killed") }
             }
-            let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
-            print(output)
-            if case .exited(let code) = exit! { #expect(code == 0, "\(output.suffix(4000))") } else { Issue.record("schemathesis was killed") }
         } catch { await h.shutdown(); throw error }
         await h.shutdown()
     }
