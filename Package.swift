@@ -151,6 +151,15 @@ let package = Package(
             ]
         ),
 
+        // MARK: Backend service library: clients, users, branding, integrations, mappings (issue 13)
+        .target(
+            name: "PulseBackend",
+            dependencies: [
+                "PulseService", "PulseHTTP", "PulseHTTPClient", "PulsePostgres", "PulseSecurity", "PulseConfiguration", "PulseETL", "PulseAuth",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
         // MARK: The library product
         .target(
             name: "PulseCore",
@@ -164,7 +173,7 @@ let package = Package(
         // MARK: Executables (thin: build the service from its configuration)
         .executableTarget(name: "PulseGatewayService", dependencies: ["PulseCore"]),
         .executableTarget(name: "PulseAuthService", dependencies: ["PulseCore", "PulseAuth"]),
-        .executableTarget(name: "PulseBackendService", dependencies: ["PulseCore"]),
+        .executableTarget(name: "PulseBackendService", dependencies: ["PulseCore", "PulseBackend"]),
         .executableTarget(name: "PulseETLService", dependencies: ["PulseCore", "PulseETL"]),
         .executableTarget(name: "PulseAIService", dependencies: ["PulseCore"]),
         .executableTarget(
@@ -205,6 +214,7 @@ let package = Package(
         .testTarget(
             name: "PulseETLTests", dependencies: ["PulseETL", "PulseSandbox", "PulseTestSupport"],
             exclude: ["GitHubFixtures"]),
+        .testTarget(name: "PulseBackendTests", dependencies: ["PulseBackend", "PulseAuth", "PulseSandbox", "PulseTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -16,7 +16,7 @@ import Testing
     }
 
     @Test func retryAfterIsHonouredAndNoRequestLeavesBeforeIt() async throws {
-        let site = JiraFakeSite(clock: VirtualClock())
+        let site = JiraFakeSite(clock: JiraVirtualClock())
         site.script(.init(path: "/myself", status: 429, headers: [("Retry-After", "30"), ("RateLimit-Reason", "jira-burst-based")], body: ""))
         site.script(.init(path: "/myself", status: 503, headers: [("X-RateLimit-Reset", JiraFakeSite.isoMinute(site.clock.now.addingTimeInterval(150)))], body: "<html>busy</html>"))
         let events = EventLog()
@@ -35,7 +35,7 @@ import Testing
     }
 
     @Test func serverErrorsAndUnreadableBodiesAreRetriedWithBackoffThenReported() async throws {
-        let site = JiraFakeSite(clock: VirtualClock())
+        let site = JiraFakeSite(clock: JiraVirtualClock())
         site.script(.init(path: "/status", status: 502, headers: [("Content-Type", "text/html")], body: "<html><title>502 Bad Gateway</title></html>"))
         site.script(.init(path: "/status", status: 200, headers: [], body: #"[{"id":"1","name":"To Do""#))
         let events = EventLog()
@@ -60,7 +60,7 @@ import Testing
     }
 
     @Test func errorsAreSaidInWords() async throws {
-        let site = JiraFakeSite(clock: VirtualClock())
+        let site = JiraFakeSite(clock: JiraVirtualClock())
         try await withJiraSite(site) { base in
             do {
                 _ = try await api(site, base, token: "wrong").get("/rest/api/3/myself")
@@ -89,7 +89,7 @@ import Testing
     }
 
     @Test func offsetPagesReadBackTheServedPageSizeAndSurviveEmptyPages() async throws {
-        let site = JiraFakeSite(clock: VirtualClock())
+        let site = JiraFakeSite(clock: JiraVirtualClock())
         try await withJiraSite(site) { base in
             let client = try api(site, base)
             var keys: [String] = []
@@ -104,7 +104,7 @@ import Testing
             #expect(site.requests.count - before == 3)
         }
         // A page that is empty but says more follow is stepped over, not looped on.
-        let empty = JiraFakeSite(clock: VirtualClock())
+        let empty = JiraFakeSite(clock: JiraVirtualClock())
         empty.script(.init(path: "/project/search", status: 200, headers: [], body: #"{"startAt":0,"maxResults":2,"total":3,"isLast":false,"values":[]}"#))
         try await withJiraSite(empty) { base in
             var keys: [String] = []

@@ -64,7 +64,7 @@ import Testing
     @Test(.enabled(if: issuesPerProject != nil)) func fullSyncAgainstTheFakeSite() async throws {
         let perProject = try #require(Self.issuesPerProject)
         let database = try await JiraSyncHarness.database()
-        let site = JiraFakeSite(clock: VirtualClock(), issuesPerProject: perProject)
+        let site = JiraFakeSite(clock: JiraVirtualClock(), issuesPerProject: perProject)
         try await withJiraSite(site) { base in
             let job = try await JiraSyncHarness(database: database, baseURL: base)
             let start = ContinuousClock.now

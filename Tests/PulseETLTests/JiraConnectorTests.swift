@@ -11,7 +11,7 @@ import Testing
 @Suite(.serialized) struct JiraConnectorTests {
     @Test func aFullSyncStoresEveryRawFactOfTheSite() async throws {
         let database = try await JiraSyncHarness.database()
-        let site = JiraFakeSite(clock: VirtualClock())
+        let site = JiraFakeSite(clock: JiraVirtualClock())
         try await withJiraSite(site) { base in
             let job = try await JiraSyncHarness(database: database, baseURL: base)
             try await job.sync(.full, site: site, client: try HTTPClient(), pageSize: 10)
@@ -86,7 +86,7 @@ import Testing
 
     @Test func fullThenIncrementalEqualsACleanFullSync() async throws {
         let database = try await JiraSyncHarness.database()
-        let site = JiraFakeSite(clock: VirtualClock())
+        let site = JiraFakeSite(clock: JiraVirtualClock())
         try await withJiraSite(site) { base in
             let client = try HTTPClient()
             let first = try await JiraSyncHarness(database: database, baseURL: base)
@@ -136,7 +136,7 @@ import Testing
 
     @Test func aRunKilledMidSyncResumesAtItsCheckpointWithNoDuplicateAndNoGap() async throws {
         let database = try await JiraSyncHarness.database()
-        let site = JiraFakeSite(clock: VirtualClock())
+        let site = JiraFakeSite(clock: JiraVirtualClock())
         try await withJiraSite(site) { base in
             let client = try HTTPClient()
             let job = try await JiraSyncHarness(database: database, baseURL: base)
@@ -182,7 +182,7 @@ import Testing
 
     @Test func badPayloadsSkipTheItemOrRetryThePageAndNeverHalfWriteIt() async throws {
         let database = try await JiraSyncHarness.database()
-        let site = JiraFakeSite(clock: VirtualClock())
+        let site = JiraFakeSite(clock: JiraVirtualClock())
         site.mutate { s in
             let i = s.issues.firstIndex { $0.key == "PAY-6" }!
             s.issues[i].rawOverride = #"{"id":"10006","key":"PAY-6","fields":{"summary":"no dates","created":null,"updated":"garbage"}}"#
@@ -219,7 +219,7 @@ import Testing
 
     @Test func rateLimitedSearchesWaitForTheResetAndASiteWithoutJiraSoftwareSkipsSprints() async throws {
         let database = try await JiraSyncHarness.database()
-        let site = JiraFakeSite(clock: VirtualClock())
+        let site = JiraFakeSite(clock: JiraVirtualClock())
         site.mutate { s in
             s.agile = false
             s.bulk = false
@@ -245,7 +245,7 @@ import Testing
 
     @Test func anAdminsMappingWinsOverTheCategoryDefault() async throws {
         let database = try await JiraSyncHarness.database()
-        let site = JiraFakeSite(clock: VirtualClock())
+        let site = JiraFakeSite(clock: JiraVirtualClock())
         try await withJiraSite(site) { base in
             let job = try await JiraSyncHarness(database: database, baseURL: base)
             try await database.client(job.clientID).write { tx in
@@ -265,7 +265,7 @@ import Testing
     }
 
     @Test func theConnectionCheckSaysWhatIsWrong() async throws {
-        let site = JiraFakeSite(clock: VirtualClock())
+        let site = JiraFakeSite(clock: JiraVirtualClock())
         let client = try HTTPClient()
         func integration(_ base: String, token: String = "secret-token", settings: String = #"{"projects":["PAY"]}"#) -> SyncIntegration {
             SyncIntegration(id: 1, clientID: 1, provider: "jira", name: "jira", baseURL: base, settingsJSON: settings,

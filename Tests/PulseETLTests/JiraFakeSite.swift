@@ -6,7 +6,7 @@ import Synchronization
 /// Virtual time shared by the connector (through `JiraClock`) and the fake Jira site: a
 /// sleep advances it at once, and the site stamps each request with it, so a test proves
 /// that no request left before a `Retry-After` elapsed without waiting for real.
-final class VirtualClock: Sendable {
+final class JiraVirtualClock: Sendable {
     private let current = Mutex(Date(timeIntervalSince1970: 1_780_000_000))
     var now: Date { current.withLock { $0 } }
     func advance(_ seconds: Double) { current.withLock { $0 = $0.addingTimeInterval(seconds) } }
@@ -59,10 +59,10 @@ final class JiraFakeSite: Sendable {
     static let zone = TimeZone(identifier: "Australia/Sydney")!
     static let fixtures = URL(fileURLWithPath: "/work/shared/fixtures/jira")
 
-    let clock: VirtualClock
+    let clock: JiraVirtualClock
     let state = Mutex(State())
 
-    init(clock: VirtualClock, projects: [String] = ["PAY", "WEB"], issuesPerProject: Int = 23) {
+    init(clock: JiraVirtualClock, projects: [String] = ["PAY", "WEB"], issuesPerProject: Int = 23) {
         self.clock = clock
         let base = Date(timeIntervalSince1970: 1_767_225_600)  // 2026-01-01T00:00Z
         var issues: [Issue] = []

@@ -70,7 +70,7 @@ final class JiraSyncHarness: Sendable {
     /// Runs one sync; a finished run clears the checkpoint, as the job runner does.
     func sync(_ mode: SyncMode, site: JiraFakeSite? = nil, client: HTTPClient, pageSize: Int = 100) async throws {
         let connector = JiraConnector(integration: integration, client: client, logger: Logger(label: "test.jira"),
-                                      options: .init(clock: site?.clock.jiraClock ?? VirtualClock().jiraClock, pageSize: pageSize))
+                                      options: .init(clock: site?.clock.jiraClock ?? JiraVirtualClock().jiraClock, pageSize: pageSize))
         try await connector.run(context(mode))
         record.withLock { $0.checkpoint = "{}" }
     }
