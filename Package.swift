@@ -151,6 +151,15 @@ let package = Package(
             ]
         ),
 
+        // MARK: Analytics: DORA engine, derived delivery facts, analytics API (issue 14)
+        .target(
+            name: "PulseAnalytics",
+            dependencies: [
+                "PulsePostgres", "PulseHTTP", "PulseService",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
         // MARK: The library product
         .target(
             name: "PulseCore",
@@ -201,6 +210,7 @@ let package = Package(
         .testTarget(name: "PulseServiceTests", dependencies: ["PulseService", "PulseTestSupport"]),
         .testTarget(name: "PulseSandboxTests", dependencies: ["PulseSandbox", "PulseHTTPClient", "PulseTestSupport"]),
         .testTarget(name: "PulseETLTests", dependencies: ["PulseETL", "PulseSandbox", "PulseTestSupport"]),
+        .testTarget(name: "PulseAnalyticsTests", dependencies: ["PulseAnalytics", "PulseTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )
