@@ -173,7 +173,7 @@ let package = Package(
         // MARK: Executables (thin: build the service from its configuration)
         .executableTarget(name: "PulseGatewayService", dependencies: ["PulseCore"]),
         .executableTarget(name: "PulseAuthService", dependencies: ["PulseCore", "PulseAuth"]),
-        .executableTarget(name: "PulseBackendService", dependencies: ["PulseCore"]),
+        .executableTarget(name: "PulseBackendService", dependencies: ["PulseCore", "PulseAnalytics"]),
         .executableTarget(name: "PulseETLService", dependencies: ["PulseCore", "PulseETL"]),
         .executableTarget(name: "PulseAIService", dependencies: ["PulseCore"]),
         .executableTarget(

@@ -1,3 +1,4 @@
+import PulseAnalytics
 import PulseCore
 
 // Composition root of the backend service: configuration, logging and lifecycle come from
@@ -6,4 +7,5 @@ import PulseCore
 await ServiceMain.run(.backend) { service, logger in
     let auth = try ServiceAuthentication.install(into: &service, logger: logger)
     SessionRoutes.register(on: &service.routes, path: "/api/v1/session", auth: auth, service: "backend", permission: "analytics:read")
+    try await AnalyticsComposition.install(into: &service, auth: auth, logger: logger)
 }
