@@ -160,6 +160,15 @@ let package = Package(
             ]
         ),
 
+        // MARK: Analytics: DORA engine, derived delivery facts, analytics API (issue 14)
+        .target(
+            name: "PulseAnalytics",
+            dependencies: [
+                "PulsePostgres", "PulseHTTP", "PulseService",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
         // MARK: The library product
         .target(
             name: "PulseCore",
@@ -173,7 +182,7 @@ let package = Package(
         // MARK: Executables (thin: build the service from its configuration)
         .executableTarget(name: "PulseGatewayService", dependencies: ["PulseCore"]),
         .executableTarget(name: "PulseAuthService", dependencies: ["PulseCore", "PulseAuth"]),
-        .executableTarget(name: "PulseBackendService", dependencies: ["PulseCore", "PulseBackend"]),
+        .executableTarget(name: "PulseBackendService", dependencies: ["PulseCore", "PulseBackend", "PulseAnalytics"]),
         .executableTarget(name: "PulseETLService", dependencies: ["PulseCore", "PulseETL"]),
         .executableTarget(name: "PulseAIService", dependencies: ["PulseCore"]),
         .executableTarget(
@@ -215,6 +224,7 @@ let package = Package(
             name: "PulseETLTests", dependencies: ["PulseETL", "PulseSandbox", "PulseTestSupport"],
             exclude: ["GitHubFixtures"]),
         .testTarget(name: "PulseBackendTests", dependencies: ["PulseBackend", "PulseAuth", "PulseSandbox", "PulseTestSupport"]),
+        .testTarget(name: "PulseAnalyticsTests", dependencies: ["PulseAnalytics", "PulseTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )
