@@ -151,6 +151,16 @@ let package = Package(
             ]
         ),
 
+        // MARK: AI service library: embedding pipeline, indexes, search, predictions (issue 15)
+        .target(
+            name: "PulseAI",
+            dependencies: [
+                "PulseService", "PulseHTTP", "PulseHTTPClient", "PulsePostgres", "PulseSecurity", "PulseObservability", "PulseVector",
+                "PulseEmbeddings",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
         // MARK: The library product
         .target(
             name: "PulseCore",
@@ -166,7 +176,7 @@ let package = Package(
         .executableTarget(name: "PulseAuthService", dependencies: ["PulseCore", "PulseAuth"]),
         .executableTarget(name: "PulseBackendService", dependencies: ["PulseCore"]),
         .executableTarget(name: "PulseETLService", dependencies: ["PulseCore", "PulseETL"]),
-        .executableTarget(name: "PulseAIService", dependencies: ["PulseCore"]),
+        .executableTarget(name: "PulseAIService", dependencies: ["PulseCore", "PulseAI"]),
         .executableTarget(
             name: "PulseCLI",
             dependencies: ["PulseCore", "PulseAuth", "PulseSandbox", .product(name: "ArgumentParser", package: "swift-argument-parser")]
@@ -201,6 +211,7 @@ let package = Package(
         .testTarget(name: "PulseServiceTests", dependencies: ["PulseService", "PulseTestSupport"]),
         .testTarget(name: "PulseSandboxTests", dependencies: ["PulseSandbox", "PulseHTTPClient", "PulseTestSupport"]),
         .testTarget(name: "PulseETLTests", dependencies: ["PulseETL", "PulseSandbox", "PulseTestSupport"]),
+        .testTarget(name: "PulseAITests", dependencies: ["PulseAI", "PulseTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )
