@@ -169,6 +169,16 @@ let package = Package(
             ]
         ),
 
+        // MARK: AI service library: embedding pipeline, indexes, search, predictions (issue 15)
+        .target(
+            name: "PulseAI",
+            dependencies: [
+                "PulseService", "PulseHTTP", "PulseHTTPClient", "PulsePostgres", "PulseSecurity", "PulseObservability", "PulseVector",
+                "PulseEmbeddings",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
         // MARK: The library product
         .target(
             name: "PulseCore",
@@ -184,7 +194,7 @@ let package = Package(
         .executableTarget(name: "PulseAuthService", dependencies: ["PulseCore", "PulseAuth"]),
         .executableTarget(name: "PulseBackendService", dependencies: ["PulseCore", "PulseBackend", "PulseAnalytics"]),
         .executableTarget(name: "PulseETLService", dependencies: ["PulseCore", "PulseETL"]),
-        .executableTarget(name: "PulseAIService", dependencies: ["PulseCore"]),
+        .executableTarget(name: "PulseAIService", dependencies: ["PulseCore", "PulseAI"]),
         .executableTarget(
             name: "PulseCLI",
             dependencies: ["PulseCore", "PulseAuth", "PulseSandbox", .product(name: "ArgumentParser", package: "swift-argument-parser")]
@@ -225,6 +235,7 @@ let package = Package(
             exclude: ["GitHubFixtures"]),
         .testTarget(name: "PulseBackendTests", dependencies: ["PulseBackend", "PulseAuth", "PulseSandbox", "PulseTestSupport"]),
         .testTarget(name: "PulseAnalyticsTests", dependencies: ["PulseAnalytics", "PulseTestSupport"]),
+        .testTarget(name: "PulseAITests", dependencies: ["PulseAI", "PulseTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )
