@@ -151,6 +151,15 @@ let package = Package(
             ]
         ),
 
+        // MARK: Frontend gateway: routing table, reverse proxy, web app files, rate limits (issue 11/16)
+        .target(
+            name: "PulseGateway",
+            dependencies: [
+                "PulseService", "PulseHTTP", "PulseHTTPClient", "PulseConfiguration",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
         // MARK: The library product
         .target(
             name: "PulseCore",
@@ -162,7 +171,7 @@ let package = Package(
         ),
 
         // MARK: Executables (thin: build the service from its configuration)
-        .executableTarget(name: "PulseGatewayService", dependencies: ["PulseCore"]),
+        .executableTarget(name: "PulseGatewayService", dependencies: ["PulseGateway", "PulseService"]),
         .executableTarget(name: "PulseAuthService", dependencies: ["PulseCore", "PulseAuth"]),
         .executableTarget(name: "PulseBackendService", dependencies: ["PulseCore"]),
         .executableTarget(name: "PulseETLService", dependencies: ["PulseCore", "PulseETL"]),
@@ -201,6 +210,7 @@ let package = Package(
         .testTarget(name: "PulseServiceTests", dependencies: ["PulseService", "PulseTestSupport"]),
         .testTarget(name: "PulseSandboxTests", dependencies: ["PulseSandbox", "PulseHTTPClient", "PulseTestSupport"]),
         .testTarget(name: "PulseETLTests", dependencies: ["PulseETL", "PulseSandbox", "PulseTestSupport"]),
+        .testTarget(name: "PulseGatewayTests", dependencies: ["PulseGateway", "PulseTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

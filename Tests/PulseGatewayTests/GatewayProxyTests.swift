@@ -6,7 +6,8 @@ import PulseHTTPClient
 import PulseTestSupport
 import PulseWebSocket
 import Testing
-@testable import PulseService
+import PulseService
+@testable import PulseGateway
 
 /// The gateway's proxy routes in one process: an upstream PulseHTTP server (plain routes and
 /// a WebSocket echo) behind `GatewayRoutes` on a second server.
@@ -61,15 +62,20 @@ struct GatewayProxyTests {
             let raw = try HTTPTestClient(port: port)
             let response = try await raw.request("GET", "/api/v1/echo?q=1", headers: [
                 ("X-Request-ID", "req-42"), ("Connection", "X-Secret"), ("X-Secret", "drop me"),
-                ("Authorization", "Bearer t"), ("X-Forwarded-For", "10.0.0.1"),
+                ("Authorization", "Bearer t"), ("X-Forwarded-For", "10.0.0.1"), ("Forwarded", "for=10.0.0.2;proto=https"),
+                ("X-Forwarded-Proto", "https"), ("X-Real-IP", "10.0.0.3"),
             ])
             raw.socket.close()
             #expect(response.status == 200)
             let seen = response.bodyText
             #expect(seen.contains("query=1"))
             #expect(seen.contains("x-request-id=req-42"))
-            #expect(seen.contains("x-forwarded-for=10.0.0.1, 127.0.0.1"))
-            #expect(seen.contains("x-forwarded-proto=http"))
+            // The gateway is the edge: what the client claimed is replaced by what it saw.
+            #expect(seen.contains("x-forwarded-for=127.0.0.1\n"), "\(seen)")
+            #expect(!seen.contains("10.0.0."), "client-sent forwarding fields are dropped")
+            #expect(seen.contains("x-forwarded-proto=http\n"))
+            #expect(!seen.contains("x-forwarded-proto=https"))
+            #expect(seen.contains("forwarded=for=127.0.0.1;proto=http;host=127.0.0.1"), "\(seen)")
             #expect(seen.contains("x-forwarded-host=127.0.0.1"))
             #expect(seen.contains("authorization=Bearer t"))
             #expect(!seen.contains("x-secret"), "a field named by Connection is hop-by-hop")
