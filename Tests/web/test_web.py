@@ -16,10 +16,14 @@ PAGES = ['/', '/deployments', '/incidents', '/pull-requests', '/throughput', '/p
 SCREENSHOTS = os.environ.get('PULSE_WEB_SCREENSHOTS')  # folder to write docs screenshots to
 
 
-@pytest.fixture(scope='module')
+@pytest.fixture
 def signed_in(browser, platform, admin):
-    browser.delete_all_cookies()
-    sign_in(browser, platform.url, admin['client'], admin['email'], admin['password'])
+    """The browser, signed in as the demo admin (other tests sign out or in as someone else)."""
+    browser.get(platform.url + '/settings')
+    wait_ready(browser)
+    if urllib.parse.urlparse(browser.current_url).path != '/settings' or admin['email'] not in browser.find_element(By.ID, 'main').text:
+        browser.delete_all_cookies()
+        sign_in(browser, platform.url, admin['client'], admin['email'], admin['password'])
     return browser
 
 
@@ -120,6 +124,26 @@ def test_sign_in_form_validates_before_sending(browser, platform):
     driver.find_element(By.ID, 'password').send_keys('wrong password')
     driver.find_element(By.CSS_SELECTOR, '#signin-form button[type=submit]').click()
     WebDriverWait(driver, 10).until(lambda d: 'not right' in d.find_element(By.ID, 'main').text)
+
+
+def test_admin_creates_a_user_in_the_page_who_can_then_sign_in(signed_in, platform):
+    driver = signed_in
+    driver.get(platform.url + '/admin/users')
+    wait_ready(driver)
+    WebDriverWait(driver, 10).until(lambda d: d.find_elements(By.CSS_SELECTOR, 'main table'))
+    form = driver.find_element(By.ID, 'create-user')
+    # Validation before sending: a short password is refused next to its field.
+    email = f'new{int(time.time() * 1000)}@demo.pulse.test'
+    form.find_element(By.NAME, 'email').send_keys(email)
+    form.find_element(By.NAME, 'password').send_keys('short')
+    form.find_element(By.CSS_SELECTOR, 'button[type=submit]').click()
+    assert 'at least 8' in driver.find_element(By.ID, 'f-password-error').text
+    form.find_element(By.NAME, 'password').send_keys('-but-now-long')
+    form.find_element(By.CSS_SELECTOR, 'button[type=submit]').click()
+    WebDriverWait(driver, 10).until(lambda d: f'Created {email}' in d.find_element(By.ID, 'main').text)
+    WebDriverWait(driver, 10).until(lambda d: email in d.find_element(By.CSS_SELECTOR, 'main table').text)
+    API(platform.url).login('demo', email, 'short-but-now-long')
+    assert console_errors(driver) == []
 
 
 def test_non_admin_cannot_open_admin_pages(browser, platform, admin_api):

@@ -67,7 +67,7 @@ function renderNav() {
   const current = location.pathname === '/dora' ? '/' : location.pathname.startsWith('/admin') ? '/admin/users' : location.pathname;
   mount(navEl, nav.filter(([, , needs]) => holds(needs)).map(([href, label]) =>
     h('a', { href, 'aria-current': href === current ? 'page' : null }, label)));
-  mount(user, h('a', { href: '/settings' }, state.session.email || 'Me'),
+  mount(user, h('a', { href: '/settings' }, h('span.long', state.session.email || 'My settings'), h('span.short', 'Me')),
     h('button', { type: 'button', id: 'sign-out', onclick: signOut }, 'Sign out'));
 }
 
@@ -85,6 +85,11 @@ export async function render() {
   if (state.cleanup) { try { state.cleanup(); } catch { /* ignore */ } state.cleanup = null; }
   const main = document.getElementById('main');
   const route = routes[location.pathname] || { title: 'Not found', notFound: true };
+  if (route.public && state.session && location.pathname === '/signin') {
+    const next = new URLSearchParams(location.search).get('next');
+    history.replaceState(null, '', next && next.startsWith('/') && !next.startsWith('//') ? next : '/');
+    return render();
+  }
   if (!route.public && !state.session) {
     const next = location.pathname + location.search;
     history.replaceState(null, '', `/signin?next=${encodeURIComponent(next)}`);

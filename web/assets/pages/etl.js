@@ -66,7 +66,7 @@ export async function render(main) {
       jobs.clear();
       for (const j of answer?.jobs || answer?.items || []) jobs.set(j.id, j);
       drawJobs();
-    } catch (error) { mount(jobsBox, h('li', unavailable(error, 'The job list'))); mount(history); }
+    } catch (error) { mount(jobsBox, h('li', unavailable(error, 'The job list'))); mount(history, h('p.hint', 'The job history needs the job list.')); }
   }
   function unavailable(error, what) { return notice(error.unavailable ? 'unavailable' : 'error', describe(error, what)); }
   const onJob = (event) => {

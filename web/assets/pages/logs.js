@@ -45,7 +45,7 @@ export async function render(main, ctx) {
     if (!entries.length) lines.append(h('div', 'No log lines match.'));
     entries.map(parse).forEach(add);
   } catch (error) {
-    mount(status, notice(error.unavailable ? 'unavailable' : 'error', describe(error, 'The log API')));
+    mount(status, notice(error.unavailable ? 'unavailable' : 'error', describe(error, 'The log lines')));
   }
   if (q.tail === '0') { tailStatus.textContent = 'Live tail is off.'; return undefined; }
   const stream = openStream(link('/ws/logs', { level: q.level, category: q.category, client: q.client }), (data) => add(parse(data)), (online, text) => { tailStatus.textContent = text; });
