@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import PulseConfiguration
 import PulseHTTP
@@ -46,5 +47,35 @@ public enum GatewayRoutes {
                 }
             }
         }
+        let auth = ReverseProxy(name: "auth", upstream: upstreams.auth, client: client, logger: logger)
+        routes.get("/auth/oidc/callback", summary: "OIDC redirect target, proxied to the auth service; a browser navigation ends in the web app.",
+                   responses: [.init(302, "Signed in: to / (or to the sign-in page with the reason)"), .init(200, "The auth service's JSON (API callers)")]) { request in
+            SingleSignOnLanding.adapt(await auth.forward(request), for: request)
+        }
+    }
+}
+
+/// The auth service answers its OIDC callback with tokens as JSON (and the session cookie). A
+/// browser that the provider redirected there would be left on that JSON: for navigations
+/// (`Accept: text/html`) the gateway turns a success into `302 /` keeping the cookies, and a
+/// failure into `302 /signin?reason=sso-failed&detail=...`. API callers get the JSON unchanged.
+enum SingleSignOnLanding {
+    static func adapt(_ response: HTTPResponse, for request: HTTPRequest) -> HTTPResponse {
+        guard request.headers["Accept"]?.contains("text/html") == true else { return response }
+        var headers: HTTPHeaders = ["Cache-Control": "no-store"]
+        if (200..<300).contains(response.status.code) {
+            for cookie in response.headers.values(for: "Set-Cookie") { headers.add(name: "Set-Cookie", value: cookie) }
+            headers["Location"] = "/"
+        } else {
+            var detail = "the sign-on did not complete (\(response.status.code))"
+            if case .bytes(let bytes) = response.body,
+               let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any], let text = object["detail"] as? String {
+                detail = String(text.prefix(200))
+            }
+            for cookie in response.headers.values(for: "Set-Cookie") { headers.add(name: "Set-Cookie", value: cookie) }
+            let query = detail.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+            headers["Location"] = "/signin?reason=sso-failed&detail=\(query)"
+        }
+        return HTTPResponse(status: HTTPStatus(code: 302), headers: headers)
     }
 }

@@ -129,3 +129,42 @@ struct GatewayProxyTests {
         }
     }
 }
+
+/// A browser that the OIDC provider sends to `/auth/oidc/callback` lands in the web app, not on JSON.
+@Suite("Gateway single sign-on landing", .timeLimit(.minutes(1)))
+struct SingleSignOnLandingTests {
+    @Test func browserNavigationsAreRedirectedIntoTheApp() async throws {
+        var upstream = Router()
+        upstream.get("/auth/oidc/callback") { request in
+            if request.query("state") == "good" {
+                var response = HTTPResponse.text(#"{"access_token":"t"}"#)
+                response.headers["Content-Type"] = "application/json"
+                response.headers.add(name: "Set-Cookie", value: "pulse_session=abc; HttpOnly; Path=/")
+                return response
+            }
+            return ProblemDetails(status: .badRequest, detail: "the sign-on state is unknown or expired").response()
+        }
+        try await withLiveHTTPServer(responder: upstream) { _, upstreamPort in
+            let url = "http://127.0.0.1:\(upstreamPort)"
+            var routes = ServiceRoutes()
+            GatewayRoutes.register(on: &routes, upstreams: GatewayRoutes.Upstreams(
+                environment: ["AUTH_URL": url, "BACKEND_URL": url, "ETL_URL": url, "AI_URL": url], snapshot: ConfigurationSnapshot()),
+                client: try ReverseProxy.makeClient(), logger: Logger(label: "test.gateway"))
+            try await withLiveHTTPServer(responder: routes.router) { _, port in
+                let client = try HTTPTestClient(port: port)
+                defer { client.socket.close() }
+                let html = ("Accept", "text/html,application/xhtml+xml")
+                let ok = try await client.request("GET", "/auth/oidc/callback?state=good&code=c", headers: [html])
+                #expect(ok.status == 302 && ok.header("Location") == "/")
+                #expect(ok.header("Set-Cookie") == "pulse_session=abc; HttpOnly; Path=/")
+                #expect(!ok.bodyText.contains("access_token"))
+                let bad = try await client.request("GET", "/auth/oidc/callback?state=bad", headers: [html])
+                #expect(bad.status == 302)
+                #expect(bad.header("Location") == "/signin?reason=sso-failed&detail=the%20sign%2Don%20state%20is%20unknown%20or%20expired")
+                // API callers (no text/html) get the auth service's answer as it is.
+                let api = try await client.request("GET", "/auth/oidc/callback?state=good", headers: [("Accept", "application/json")])
+                #expect(api.status == 200 && api.bodyText.contains("access_token"))
+            }
+        }
+    }
+}

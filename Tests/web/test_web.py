@@ -202,6 +202,14 @@ def check_page(driver, url, theme, failures):
     overflow = driver.execute_script('return document.documentElement.scrollWidth - window.innerWidth')
     if overflow > 0:
         failures.append(f'{label}: scrolls {overflow} px sideways')
+    if driver.get_window_size()['width'] <= 400:
+        small = driver.execute_script('''
+            return [...document.querySelectorAll('button, select, input:not([type=checkbox]):not([type=radio]):not([type=hidden]), nav a, a.button, label.inline')]
+              .filter((el) => el.offsetParent !== null)
+              .map((el) => [el, el.getBoundingClientRect()]).filter(([, r]) => r.height < 44 || r.width < 44)
+              .map(([el, r]) => `${el.tagName.toLowerCase()}#${el.id || ''}.${el.className} ${Math.round(r.width)}x${Math.round(r.height)}`);''')
+        if small:
+            failures.append(f'{label}: touch targets under 44 px: {small[:5]}')
     axe = Axe(driver)
     axe.inject()
     result = axe.run(options={'resultTypes': ['violations']})

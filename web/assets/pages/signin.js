@@ -26,6 +26,7 @@ export async function render(main) {
     submit);
   mount(main, h('section.signin.card', h('h1', 'Sign in to Pulse'),
     reasons[params.reason] ? notice(params.reason === 'expired' ? 'unavailable' : 'info', reasons[params.reason]) : null,
+    params.reason === 'sso-failed' ? notice('error', `Single sign-on did not complete: ${params.detail || 'the provider did not sign you in'}. Try again or sign in with your password.`) : null,
     status, form, sso));
 
   async function checkSSO() {
