@@ -42,14 +42,18 @@ struct GatewayProxyTests {
         return router
     }
 
+    /// The gateway's proxy routes with every service at `upstream`.
+    static func gatewayRoutes(upstream url: String, requestTimeout: Duration = .seconds(30)) throws -> ServiceRoutes {
+        var routes = ServiceRoutes()
+        GatewayRoutes.register(on: &routes, upstreams: GatewayRoutes.Upstreams(
+            environment: ["AUTH_URL": url, "BACKEND_URL": url, "ETL_URL": url, "AI_URL": url], snapshot: ConfigurationSnapshot()),
+            client: try ReverseProxy.makeClient(requestTimeout: requestTimeout), logger: Logger(label: "test.gateway"))
+        return routes
+    }
+
     func withGateway(requestTimeout: Duration = .seconds(30), _ body: (Int) async throws -> Void) async throws {
         try await withLiveHTTPServer(responder: Self.upstreamRouter()) { _, upstreamPort in
-            let url = "http://127.0.0.1:\(upstreamPort)"
-            let upstreams = GatewayRoutes.Upstreams(environment: ["AUTH_URL": url, "BACKEND_URL": url, "ETL_URL": url, "AI_URL": url],
-                                                    snapshot: ConfigurationSnapshot())
-            var routes = ServiceRoutes()
-            GatewayRoutes.register(on: &routes, upstreams: upstreams, client: try ReverseProxy.makeClient(requestTimeout: requestTimeout),
-                                   logger: Logger(label: "test.gateway"))
+            var routes = try Self.gatewayRoutes(upstream: "http://127.0.0.1:\(upstreamPort)", requestTimeout: requestTimeout)
             routes.use(SecurityHeadersMiddleware())
             let responder = MiddlewareChain([RequestIDMiddleware()], responder: routes.router)
             try await withLiveHTTPServer(responder: responder) { _, port in try await body(port) }
@@ -105,11 +109,7 @@ struct GatewayProxyTests {
             #expect(slow.status.code == 504)
             #expect(slow.headers["Content-Type"]?.hasPrefix("application/problem+json") == true)
         }
-        let dead = "http://127.0.0.1:\(FreePorts.one())"
-        var routes = ServiceRoutes()
-        GatewayRoutes.register(on: &routes, upstreams: GatewayRoutes.Upstreams(
-            environment: ["AUTH_URL": dead, "BACKEND_URL": dead, "ETL_URL": dead, "AI_URL": dead], snapshot: ConfigurationSnapshot()),
-            client: try ReverseProxy.makeClient(), logger: Logger(label: "test.gateway"))
+        let routes = try Self.gatewayRoutes(upstream: "http://127.0.0.1:\(FreePorts.one())")
         try await withLiveHTTPServer(responder: routes.router) { _, port in
             let down = try await HTTPClient().get("http://127.0.0.1:\(port)/api/v1/x")
             #expect(down.status.code == 502)
@@ -145,11 +145,7 @@ struct SingleSignOnLandingTests {
             return ProblemDetails(status: .badRequest, detail: "the sign-on state is unknown or expired").response()
         }
         try await withLiveHTTPServer(responder: upstream) { _, upstreamPort in
-            let url = "http://127.0.0.1:\(upstreamPort)"
-            var routes = ServiceRoutes()
-            GatewayRoutes.register(on: &routes, upstreams: GatewayRoutes.Upstreams(
-                environment: ["AUTH_URL": url, "BACKEND_URL": url, "ETL_URL": url, "AI_URL": url], snapshot: ConfigurationSnapshot()),
-                client: try ReverseProxy.makeClient(), logger: Logger(label: "test.gateway"))
+            let routes = try GatewayProxyTests.gatewayRoutes(upstream: "http://127.0.0.1:\(upstreamPort)")
             try await withLiveHTTPServer(responder: routes.router) { _, port in
                 let client = try HTTPTestClient(port: port)
                 defer { client.socket.close() }
