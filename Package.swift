@@ -179,6 +179,15 @@ let package = Package(
             ]
         ),
 
+        // MARK: Frontend gateway: routing table, reverse proxy, web app files, rate limits (issue 11/16)
+        .target(
+            name: "PulseGateway",
+            dependencies: [
+                "PulseService", "PulseHTTP", "PulseHTTPClient", "PulseConfiguration",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
         // MARK: The library product
         .target(
             name: "PulseCore",
@@ -190,7 +199,7 @@ let package = Package(
         ),
 
         // MARK: Executables (thin: build the service from its configuration)
-        .executableTarget(name: "PulseGatewayService", dependencies: ["PulseCore"]),
+        .executableTarget(name: "PulseGatewayService", dependencies: ["PulseGateway", "PulseService"]),
         .executableTarget(name: "PulseAuthService", dependencies: ["PulseCore", "PulseAuth"]),
         .executableTarget(name: "PulseBackendService", dependencies: ["PulseCore", "PulseBackend", "PulseAnalytics"]),
         .executableTarget(name: "PulseETLService", dependencies: ["PulseCore", "PulseETL"]),
@@ -236,6 +245,7 @@ let package = Package(
         .testTarget(name: "PulseBackendTests", dependencies: ["PulseBackend", "PulseAuth", "PulseSandbox", "PulseTestSupport"]),
         .testTarget(name: "PulseAnalyticsTests", dependencies: ["PulseAnalytics", "PulseTestSupport"]),
         .testTarget(name: "PulseAITests", dependencies: ["PulseAI", "PulseTestSupport"]),
+        .testTarget(name: "PulseGatewayTests", dependencies: ["PulseGateway", "PulseTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -5,8 +5,8 @@ import PulseHTTP
 import PulseHTTPClient
 
 /// Forwards requests to an upstream service over `HTTPClient` (keep-alive pool per upstream):
-/// hop-by-hop fields stripped both ways, `X-Request-Id`, `X-Forwarded-For`,
-/// `X-Forwarded-Proto` and `X-Forwarded-Host` set, redirects and encodings passed through
+/// hop-by-hop fields stripped both ways, `X-Request-Id`, `X-Forwarded-For`, `Forwarded`,
+/// `X-Forwarded-Proto` and `X-Forwarded-Host` set by the gateway (never passed on from the client), redirects and encodings passed through
 /// untouched; `Upgrade` requests (WebSocket) become a byte tunnel. Request bodies are bounded by
 /// the server's body limit; response bodies over 256 KiB (or without a length) are streamed.
 /// An unreachable upstream is a 502, a slow one a 504, both problem+json.
@@ -14,11 +14,15 @@ public struct ReverseProxy: Sendable {
     /// Base URL of the upstream, without a trailing slash (`http://127.0.0.1:3001`).
     public let upstream: String
     public let name: String
+    /// Scheme of the gateway's own listener, sent as `X-Forwarded-Proto` (`http`: PulseHTTP
+    /// listens in plain text; TLS, where used, terminates in front of nothing Pulse trusts).
+    public let listenerScheme: String
     private let client: HTTPClient
     private let logger: Logger
 
-    public init(name: String, upstream: String, client: HTTPClient, logger: Logger) {
+    public init(name: String, upstream: String, client: HTTPClient, listenerScheme: String = "http", logger: Logger) {
         self.name = name
+        self.listenerScheme = listenerScheme
         self.upstream = upstream.hasSuffix("/") ? String(upstream.dropLast()) : upstream
         self.client = client
         self.logger = logger
@@ -73,16 +77,38 @@ public struct ReverseProxy: Sendable {
     /// Bodies up to this size (with a Content-Length) are relayed in one piece.
     static let bufferedBodyLimit = 256 * 1024
 
-    /// The request's end-to-end headers plus the forwarding ones.
+    /// The request's end-to-end headers plus the forwarding ones. The gateway is the edge: what
+    /// a client sent as `X-Forwarded-For`, `Forwarded`, `X-Forwarded-Proto`, `X-Forwarded-Host`
+    /// or `X-Real-IP` is dropped and replaced by what the gateway itself saw (the peer address of
+    /// the connection, the scheme of its own listener), so a caller cannot pose as another
+    /// address (auth throttles per address) or claim https (it decides the cookie's `Secure`).
     func forwardedHeaders(_ request: HTTPRequest) -> HTTPHeaders {
         var headers = HopByHopHeaders.removing(from: request.headers)
-        for name in ["Host", "Content-Length", "X-Forwarded-For", "X-Forwarded-Host", "X-Request-Id"] { headers.remove(name: name) }
-        let forwardedFor = request.headers.values(for: "X-Forwarded-For") + (request.remoteAddress.map { [$0.host] } ?? [])
-        if !forwardedFor.isEmpty { headers.add(name: "X-Forwarded-For", value: forwardedFor.joined(separator: ", ")) }
-        if request.headers["X-Forwarded-Proto"] == nil { headers.add(name: "X-Forwarded-Proto", value: "http") }
-        if let host = request.headers["Host"] { headers.add(name: "X-Forwarded-Host", value: host) }
+        for name in ["Host", "Content-Length", "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto", "Forwarded", "X-Real-IP",
+                     "X-Request-Id"] {
+            headers.remove(name: name)
+        }
+        let proto = listenerScheme
+        var forwarded: [String] = []
+        if let peer = request.remoteAddress?.host {
+            headers.add(name: "X-Forwarded-For", value: peer)
+            // RFC 7239: IPv6 addresses are quoted and bracketed.
+            forwarded.append(peer.contains(":") ? "for=\"[\(peer)]\"" : "for=\(peer)")
+        }
+        headers.add(name: "X-Forwarded-Proto", value: proto)
+        forwarded.append("proto=\(proto)")
+        if let host = request.headers["Host"] {
+            headers.add(name: "X-Forwarded-Host", value: host)
+            if Self.isToken(host) { forwarded.append("host=\(host)") } else { forwarded.append("host=\"\(host.filter { $0 != "\"" && $0 != "\\" })\"") }
+        }
+        headers.add(name: "Forwarded", value: forwarded.joined(separator: ";"))
         if let id = request.requestID { headers.add(name: "X-Request-Id", value: id) }
         return headers
+    }
+
+    /// Whether `value` may stand unquoted as an RFC 7230 token in `Forwarded`.
+    static func isToken(_ value: String) -> Bool {
+        !value.isEmpty && value.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "!#$%&'*+-.^_`|~".unicodeScalars.contains($0)) }
     }
 
     /// Upgrade requests (WebSocket): the upstream's 101 is relayed and both connections are
@@ -114,65 +140,5 @@ public struct ReverseProxy: Sendable {
         let problem = ProblemDetails(status: timedOut ? .gatewayTimeout : .badGateway, type: "urn:pulse:gateway:upstream",
                                      detail: timedOut ? "the \(name) service did not answer in time" : "the \(name) service is unavailable")
         return problem.response()
-    }
-}
-
-/// Headers every gateway response carries (what a browser should enforce for the web app).
-public struct SecurityHeadersMiddleware: Middleware {
-    public init() {}
-
-    public func handle(_ request: HTTPRequest, next: any HTTPResponder) async throws -> HTTPResponse {
-        var response = try await next.respond(to: request)
-        for (name, value) in [("X-Content-Type-Options", "nosniff"), ("X-Frame-Options", "DENY"),
-                              ("Referrer-Policy", "same-origin"), ("Cross-Origin-Opener-Policy", "same-origin")]
-        where !response.headers.contains(name) {
-            response.headers.add(name: name, value: value)
-        }
-        return response
-    }
-}
-
-/// The gateway's routing table: which path prefixes go to which service (SPEC F-GATEWAY).
-public enum GatewayRoutes {
-    public struct Upstreams: Sendable {
-        public var auth: String
-        public var backend: String
-        public var etl: String
-        public var ai: String
-
-        /// `AUTH_URL`, `BACKEND_URL`, `ETL_URL`, `AI_URL`, else `http://127.0.0.1:<service>.port`.
-        public init(environment: [String: String], snapshot: ConfigurationSnapshot) {
-            func url(_ variable: String, _ service: String) -> String {
-                if let value = environment[variable], !value.isEmpty { return value }
-                let host = snapshot.string("\(service).host")
-                return "http://\(host == "0.0.0.0" ? "127.0.0.1" : host):\(snapshot.int("\(service).port"))"
-            }
-            auth = url("AUTH_URL", "auth")
-            backend = url("BACKEND_URL", "backend")
-            etl = url("ETL_URL", "etl")
-            ai = url("AI_URL", "ai")
-        }
-    }
-
-    static let methods: [HTTPMethod] = [.get, .head, .post, .put, .patch, .delete, .options]
-
-    /// Adds the proxy routes: `/auth/**` and `/.well-known/**` to auth, `/api/**` to the
-    /// backend, `/etl/**` and `/ws/**` (job progress WebSocket) to the ETL service, `/ai/**` to
-    /// the AI service.
-    public static func register(on routes: inout ServiceRoutes, upstreams: Upstreams, client: HTTPClient, logger: Logger) {
-        let table: [(prefix: String, name: String, url: String)] = [
-            ("/auth", "auth", upstreams.auth), ("/.well-known", "auth", upstreams.auth), ("/api", "backend", upstreams.backend),
-            ("/etl", "etl", upstreams.etl), ("/ai", "ai", upstreams.ai), ("/ws", "etl", upstreams.etl),
-        ]
-        for entry in table {
-            let proxy = ReverseProxy(name: entry.name, upstream: entry.url, client: client, logger: logger)
-            for method in methods {
-                routes.add(method, entry.prefix + "/**", summary: "Proxied to the \(entry.name) service.",
-                           responses: [.init(200, "The upstream's answer"), .init(502, "Upstream unavailable", contentType: "application/problem+json"),
-                                       .init(504, "Upstream timed out", contentType: "application/problem+json")]) { request in
-                    await proxy.forward(request)
-                }
-            }
-        }
     }
 }

@@ -6,7 +6,8 @@ import PulseHTTPClient
 import PulseTestSupport
 import PulseWebSocket
 import Testing
-@testable import PulseService
+import PulseService
+@testable import PulseGateway
 
 /// The gateway's proxy routes in one process: an upstream PulseHTTP server (plain routes and
 /// a WebSocket echo) behind `GatewayRoutes` on a second server.
@@ -41,14 +42,18 @@ struct GatewayProxyTests {
         return router
     }
 
+    /// The gateway's proxy routes with every service at `upstream`.
+    static func gatewayRoutes(upstream url: String, requestTimeout: Duration = .seconds(30)) throws -> ServiceRoutes {
+        var routes = ServiceRoutes()
+        GatewayRoutes.register(on: &routes, upstreams: GatewayRoutes.Upstreams(
+            environment: ["AUTH_URL": url, "BACKEND_URL": url, "ETL_URL": url, "AI_URL": url], snapshot: ConfigurationSnapshot()),
+            client: try ReverseProxy.makeClient(requestTimeout: requestTimeout), logger: Logger(label: "test.gateway"))
+        return routes
+    }
+
     func withGateway(requestTimeout: Duration = .seconds(30), _ body: (Int) async throws -> Void) async throws {
         try await withLiveHTTPServer(responder: Self.upstreamRouter()) { _, upstreamPort in
-            let url = "http://127.0.0.1:\(upstreamPort)"
-            let upstreams = GatewayRoutes.Upstreams(environment: ["AUTH_URL": url, "BACKEND_URL": url, "ETL_URL": url, "AI_URL": url],
-                                                    snapshot: ConfigurationSnapshot())
-            var routes = ServiceRoutes()
-            GatewayRoutes.register(on: &routes, upstreams: upstreams, client: try ReverseProxy.makeClient(requestTimeout: requestTimeout),
-                                   logger: Logger(label: "test.gateway"))
+            var routes = try Self.gatewayRoutes(upstream: "http://127.0.0.1:\(upstreamPort)", requestTimeout: requestTimeout)
             routes.use(SecurityHeadersMiddleware())
             let responder = MiddlewareChain([RequestIDMiddleware()], responder: routes.router)
             try await withLiveHTTPServer(responder: responder) { _, port in try await body(port) }
@@ -61,15 +66,20 @@ struct GatewayProxyTests {
             let raw = try HTTPTestClient(port: port)
             let response = try await raw.request("GET", "/api/v1/echo?q=1", headers: [
                 ("X-Request-ID", "req-42"), ("Connection", "X-Secret"), ("X-Secret", "drop me"),
-                ("Authorization", "Bearer t"), ("X-Forwarded-For", "10.0.0.1"),
+                ("Authorization", "Bearer t"), ("X-Forwarded-For", "10.0.0.1"), ("Forwarded", "for=10.0.0.2;proto=https"),
+                ("X-Forwarded-Proto", "https"), ("X-Real-IP", "10.0.0.3"),
             ])
             raw.socket.close()
             #expect(response.status == 200)
             let seen = response.bodyText
             #expect(seen.contains("query=1"))
             #expect(seen.contains("x-request-id=req-42"))
-            #expect(seen.contains("x-forwarded-for=10.0.0.1, 127.0.0.1"))
-            #expect(seen.contains("x-forwarded-proto=http"))
+            // The gateway is the edge: what the client claimed is replaced by what it saw.
+            #expect(seen.contains("x-forwarded-for=127.0.0.1\n"), "\(seen)")
+            #expect(!seen.contains("10.0.0."), "client-sent forwarding fields are dropped")
+            #expect(seen.contains("x-forwarded-proto=http\n"))
+            #expect(!seen.contains("x-forwarded-proto=https"))
+            #expect(seen.contains("forwarded=for=127.0.0.1;proto=http;host=127.0.0.1"), "\(seen)")
             #expect(seen.contains("x-forwarded-host=127.0.0.1"))
             #expect(seen.contains("authorization=Bearer t"))
             #expect(!seen.contains("x-secret"), "a field named by Connection is hop-by-hop")
@@ -99,11 +109,7 @@ struct GatewayProxyTests {
             #expect(slow.status.code == 504)
             #expect(slow.headers["Content-Type"]?.hasPrefix("application/problem+json") == true)
         }
-        let dead = "http://127.0.0.1:\(FreePorts.one())"
-        var routes = ServiceRoutes()
-        GatewayRoutes.register(on: &routes, upstreams: GatewayRoutes.Upstreams(
-            environment: ["AUTH_URL": dead, "BACKEND_URL": dead, "ETL_URL": dead, "AI_URL": dead], snapshot: ConfigurationSnapshot()),
-            client: try ReverseProxy.makeClient(), logger: Logger(label: "test.gateway"))
+        let routes = try Self.gatewayRoutes(upstream: "http://127.0.0.1:\(FreePorts.one())")
         try await withLiveHTTPServer(responder: routes.router) { _, port in
             let down = try await HTTPClient().get("http://127.0.0.1:\(port)/api/v1/x")
             #expect(down.status.code == 502)
@@ -120,6 +126,41 @@ struct GatewayProxyTests {
             #expect(try await iterator.next() == .text("hello through the gateway"))
             #expect(try await iterator.next() == .binary(Array(repeating: 7, count: 100_000)))
             #expect(await ws.close() == .normalClosure)
+        }
+    }
+}
+
+/// A browser that the OIDC provider sends to `/auth/oidc/callback` lands in the web app, not on JSON.
+@Suite("Gateway single sign-on landing", .timeLimit(.minutes(1)))
+struct SingleSignOnLandingTests {
+    @Test func browserNavigationsAreRedirectedIntoTheApp() async throws {
+        var upstream = Router()
+        upstream.get("/auth/oidc/callback") { request in
+            if request.query("state") == "good" {
+                var response = HTTPResponse.text(#"{"access_token":"t"}"#)
+                response.headers["Content-Type"] = "application/json"
+                response.headers.add(name: "Set-Cookie", value: "pulse_session=abc; HttpOnly; Path=/")
+                return response
+            }
+            return ProblemDetails(status: .badRequest, detail: "the sign-on state is unknown or expired").response()
+        }
+        try await withLiveHTTPServer(responder: upstream) { _, upstreamPort in
+            let routes = try GatewayProxyTests.gatewayRoutes(upstream: "http://127.0.0.1:\(upstreamPort)")
+            try await withLiveHTTPServer(responder: routes.router) { _, port in
+                let client = try HTTPTestClient(port: port)
+                defer { client.socket.close() }
+                let html = ("Accept", "text/html,application/xhtml+xml")
+                let ok = try await client.request("GET", "/auth/oidc/callback?state=good&code=c", headers: [html])
+                #expect(ok.status == 302 && ok.header("Location") == "/")
+                #expect(ok.header("Set-Cookie") == "pulse_session=abc; HttpOnly; Path=/")
+                #expect(!ok.bodyText.contains("access_token"))
+                let bad = try await client.request("GET", "/auth/oidc/callback?state=bad", headers: [html])
+                #expect(bad.status == 302)
+                #expect(bad.header("Location") == "/signin?reason=sso-failed&detail=the%20sign%2Don%20state%20is%20unknown%20or%20expired")
+                // API callers (no text/html) get the auth service's answer as it is.
+                let api = try await client.request("GET", "/auth/oidc/callback?state=good", headers: [("Accept", "application/json")])
+                #expect(api.status == 200 && api.bodyText.contains("access_token"))
+            }
         }
     }
 }
