@@ -160,7 +160,7 @@ import Testing
 
     @Test func anIncrementalAfterAFullRunThatDiedBetweenProjectsStillReadsTheUnfinishedProjectWhole() async throws {
         let database = try await JiraSyncHarness.database()
-        let site = JiraFakeSite(clock: VirtualClock())
+        let site = JiraFakeSite(clock: JiraVirtualClock())
         // WEB (newer issues) first: its watermark must not become PAY's lower bound.
         let settings = #"{"projects": ["WEB", "PAY"], "incident_repository_field": "customfield_10050"}"#
         try await withJiraSite(site) { base in
