@@ -98,7 +98,8 @@ extension SandboxServer {
     func pulls(_ repo: SandboxRepository, _ request: SandboxRequest) -> [SandboxPullRequest] {
         let state = request.query("state") ?? "open"
         let sort = request.query("sort") ?? "created"
-        let ascending = (request.query("direction") ?? (sort == "created" || sort == "updated" ? "desc" : "asc")) == "asc"
+        // GitHub: "desc when sort is created or sort is not specified, otherwise asc".
+        let ascending = (request.query("direction") ?? (sort == "created" ? "desc" : "asc")) == "asc"
         let base = request.query("base")
         let filtered = repo.pulls.filter { (state == "all" || $0.state == state) && (base == nil || $0.baseRef == base) }
         return filtered.sorted { a, b in
