@@ -20,7 +20,7 @@ struct SandboxCommand: AsyncParsableCommand {
     @Option(help: "Size: demo, test or large.")
     var scale = "demo"
 
-    @Option(help: "Faults, comma-separated: rate-limit=N (every N-th request 403/429 with retry-after), bad-gateway=N (every N-th 502), latency=MS, retry-after=S, shifting-pages.")
+    @Option(help: "Faults, comma-separated: rate-limit=N (every N-th request 403/429 with retry-after), bad-gateway=N (every N-th 502), latency=MS, retry-after=S, shifting-pages (GitHub PR listings), shifting-search (Jira search).")
     var faults = ""
 
     @Option(help: "GitHub primary rate limit per token and window (requests/seconds), e.g. 5000/3600.")
@@ -65,7 +65,8 @@ struct SandboxCommand: AsyncParsableCommand {
             case ("latency", let n?) where n >= 0: faults.latencyMilliseconds = n
             case ("retry-after", let n?) where n >= 0: faults.retryAfterSeconds = n
             case ("shifting-pages", nil): faults.shiftingPages = true
-            default: throw ValidationError("unknown fault '\(item)' (rate-limit=N, bad-gateway=N, latency=MS, retry-after=S, shifting-pages)")
+            case ("shifting-search", nil): faults.shiftingSearch = true
+            default: throw ValidationError("unknown fault '\(item)' (rate-limit=N, bad-gateway=N, latency=MS, retry-after=S, shifting-pages, shifting-search)")
             }
         }
         return faults
