@@ -24,7 +24,7 @@ extension SandboxServer {
         switch (request.method, rest) {
         case ("GET", ["myself"]): return .json(p.myself())
         case ("GET", ["serverInfo"]): return .json(p.serverInfo(now: Int64(Date().timeIntervalSince1970)))
-        case ("GET", ["project", "search"]):
+        case ("GET", ["project", "search"]) where request.queryItems.allSatisfy({ $0.0 != "keys" }):
             return offsetPage(jira.projects, request, defaultSize: 50, cap: 100) { p.project($0) }
         case ("GET", ["issuetype"]): return .json(.array(jira.issueTypes.map(p.issueType)))
         case ("GET", ["status"]): return .json(.array(jira.statuses.map(p.status)))
@@ -36,6 +36,20 @@ extension SandboxServer {
             return Self.jiraError("The requested API has been removed. Please migrate to the /rest/api/3/search/jql API. A full migration guideline is available at https://developer.atlassian.com/changelog/#CHANGE-2046", status: 410)
         case ("GET", ["search", "jql"]), ("POST", ["search", "jql"]):
             return searchJQL(request, isPost: isPost, jira: jira, generation: org.generation)
+        case ("POST", ["search", "approximate-count"]):
+            guard let body = SandboxJSON.parse(request.body), let jql = body["jql"]?.stringValue else {
+                return Self.jiraError("Invalid request payload. Refer to the REST API documentation and try again.", status: 400)
+            }
+            do {
+                let query = try JiraQuery.parse(jql)
+                return .json(["count": .number(jira.issues.filter(query.matches).count)])
+            } catch {
+                if case .message(let m) = error { return Self.jiraError(m, status: 400) }
+                return Self.jiraError("Bad JQL.", status: 400)
+            }
+        case ("GET", ["project", "search"]) where !request.queryItems.filter({ $0.0 == "keys" }).isEmpty:
+            let keys = Set(request.queryItems.filter { $0.0 == "keys" }.flatMap { $0.1.split(separator: ",").map { $0.uppercased() } })
+            return offsetPage(jira.projects.filter { keys.contains($0.key) }, request, defaultSize: 50, cap: 100) { p.project($0) }
         case ("POST", ["changelog", "bulkfetch"]):
             return bulkFetch(request, jira: jira, payloads: p)
         default:

@@ -127,6 +127,11 @@ import Testing
                 #expect(response.status.code == 401)
                 #expect(SandboxJSON.parse(response.body)?["errorMessages"]?.arrayValue?.isEmpty == false)
             }
+            let count = try #require(SandboxJSON.parse(try await client.jiraPost("/rest/api/3/search/approximate-count", body: #"{"jql":"project = PAY"}"#).body))
+            #expect(Shape.differences(count, try Fixtures.load("jira/POST_rest_api_3_search_approximate_count.json")).isEmpty)
+            #expect((count["count"]?.intValue ?? 0) > 0)
+            let keyed = try #require(SandboxJSON.parse(try await client.jira("/rest/api/3/project/search?keys=WEB").body))
+            #expect(keyed["values"]?.arrayValue?.compactMap { $0["key"]?.stringValue } == ["WEB"])
             let retired = try await client.jira("/rest/api/3/search?jql=project%3DPAY")
             #expect(retired.status.code == 410)
             #expect(SandboxJSON.parse(retired.body)?["errors"]?.objectValue?.isEmpty == true)
