@@ -21,6 +21,9 @@ extension SandboxServer {
             return .json([:])  // the body is filled in by the pipeline, after spending
         case 1 where parts[0] == "user":
             return .json(p.user(org.users[0]))
+        case 2 where parts[0] == "orgs":
+            guard parts[1].lowercased() == org.login else { return notFound() }
+            return .json(p.organisation(org))
         case 3 where parts[0] == "orgs" && parts[2] == "repos":
             guard parts[1].lowercased() == org.login else { return notFound() }
             let sort = request.query("sort") ?? "created"

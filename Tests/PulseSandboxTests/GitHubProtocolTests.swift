@@ -101,6 +101,9 @@ import Testing
                 #expect(response.status.code == 401)
                 #expect(SandboxJSON.parse(response.body)?["message"]?.stringValue == "Bad credentials")
             }
+            let organisation = try #require(SandboxJSON.parse(try await client.github("/orgs/acme-pay").body))
+            #expect(organisation["login"]?.stringValue == "acme-pay" && organisation["type"]?.stringValue == "Organization")
+            #expect(try await client.github("/orgs/someone-else").status.code == 404)
             let missing = try await client.github("/repos/acme-pay/nope")
             #expect(missing.status.code == 404)
             #expect(SandboxJSON.parse(missing.body)?["message"]?.stringValue == "Not Found")
