@@ -20,7 +20,7 @@ struct SandboxCommand: AsyncParsableCommand {
     @Option(help: "Size: demo, test or large.")
     var scale = "demo"
 
-    @Option(help: "Faults, comma-separated: rate-limit=N (every N-th request 403/429 with retry-after), bad-gateway=N (every N-th 502), latency=MS, retry-after=S, shifting-pages.")
+    @Option(help: "Faults, comma-separated: rate-limit=N (every N-th request 403/429 with retry-after), bad-gateway=N (every N-th 502), latency=MS, retry-after=S, shifting-pages (GitHub PR listings), shifting-search (Jira search).")
     var faults = ""
 
     @Option(help: "GitHub primary rate limit per token and window (requests/seconds), e.g. 5000/3600.")
@@ -34,6 +34,7 @@ struct SandboxCommand: AsyncParsableCommand {
         guard limit.count == 2, limit[0] > 0, limit[1] > 0 else { throw ValidationError("--rate-limit wants REQUESTS/SECONDS, e.g. 5000/3600") }
         let configuration = SandboxConfiguration(seed: seed, scale: size, faults: try Self.parseFaults(faults),
                                                  rateLimit: .init(limit: limit[0], windowSeconds: limit[1]), host: host, port: port)
+        let stop = Self.signals()  // before anything is printed: a SIGTERM right after the banner still stops cleanly
         let started = ContinuousClock.now
         let server = SandboxServer(configuration: configuration)
         let bound = try server.start()
@@ -46,7 +47,8 @@ struct SandboxCommand: AsyncParsableCommand {
         say("                projects \(org.jira.projects.map(\.key).joined(separator: ", ")), \(org.jira.issues.count) issues; incident fields \(org.jira.repositoryField) (repository), \(org.jira.deploymentField) (deployment)")
         if configuration.faults != .none { say("  faults:       \(faults)") }
         say("Stop with Ctrl-C or SIGTERM.")
-        await Self.waitForSignal()
+        for await _ in stop.stream { break }
+        stop.sources.forEach { $0.cancel() }
         say("pulse sandbox: stopping")
         await server.shutdown()
     }
@@ -65,14 +67,15 @@ struct SandboxCommand: AsyncParsableCommand {
             case ("latency", let n?) where n >= 0: faults.latencyMilliseconds = n
             case ("retry-after", let n?) where n >= 0: faults.retryAfterSeconds = n
             case ("shifting-pages", nil): faults.shiftingPages = true
-            default: throw ValidationError("unknown fault '\(item)' (rate-limit=N, bad-gateway=N, latency=MS, retry-after=S, shifting-pages)")
+            case ("shifting-search", nil): faults.shiftingSearch = true
+            default: throw ValidationError("unknown fault '\(item)' (rate-limit=N, bad-gateway=N, latency=MS, retry-after=S, shifting-pages, shifting-search)")
             }
         }
         return faults
     }
 
-    /// Returns on the first SIGINT or SIGTERM.
-    static func waitForSignal() async {
+    /// SIGINT and SIGTERM as a stream (the default action is disabled while the sources live).
+    static func signals() -> (stream: AsyncStream<Int32>, sources: [any DispatchSourceSignal]) {
         let (stream, continuation) = AsyncStream<Int32>.makeStream()
         let sources = [SIGINT, SIGTERM].map { number in
             signal(number, SIG_IGN)
@@ -81,7 +84,6 @@ struct SandboxCommand: AsyncParsableCommand {
             source.resume()
             return source
         }
-        for await _ in stream { break }
-        sources.forEach { $0.cancel() }
+        return (stream, sources)
     }
 }

@@ -1,13 +1,24 @@
 /// The GitHub half of a generated organisation, as plain values: what the sandbox serves and
 /// what tests compare synced rows with. Times are epoch seconds (UTC).
 
-/// A GitHub account.
-public struct SandboxUser: Sendable, Hashable {
-    public var login: String
-    public var id: Int64
+/// A GitHub account. A class so the hundreds of thousands of commits of a large organisation
+/// share one object per account instead of each carrying a copy.
+public final class SandboxUser: Sendable, Hashable {
+    public let login: String
+    public let id: Int64
     /// The name commits carry (may hold non-ASCII letters).
-    public var name: String
-    public var email: String
+    public let name: String
+    public let email: String
+
+    public init(login: String, id: Int64, name: String, email: String) {
+        self.login = login
+        self.id = id
+        self.name = name
+        self.email = email
+    }
+
+    public static func == (a: SandboxUser, b: SandboxUser) -> Bool { a.id == b.id && a.login == b.login }
+    public func hash(into hasher: inout Hasher) { hasher.combine(id) }
 }
 
 /// A git commit.

@@ -29,6 +29,24 @@ struct GitHubPayloads {
         user(SandboxUser(login: login, id: 91_234_567, name: login, email: ""))
     }
 
+    /// `GET /orgs/{org}` (GitHub's `organization-full`, as a member with read access sees it).
+    func organisation(_ org: SandboxOrganisation) -> SandboxJSON {
+        let base = "\(api)/orgs/\(org.login)"
+        let created = org.repositories.map(\.createdAt).min() ?? org.reference
+        return [
+            "login": .string(org.login), "id": 91_234_567, "node_id": .string(nodeID("O", 91_234_567)), "url": .string(base),
+            "repos_url": "\(base)/repos", "events_url": "\(base)/events", "hooks_url": "\(base)/hooks", "issues_url": "\(base)/issues",
+            "members_url": "\(base)/members{/member}", "public_members_url": "\(base)/public_members{/member}",
+            "avatar_url": "\(web)/avatars/o/91234567", "description": "Acme Pay — payments for everyone (sandbox)", "name": "Acme Pay",
+            "company": .null, "blog": "https://acme-pay.example", "location": "Berlin", "email": .null, "twitter_username": .null,
+            "is_verified": false, "has_organization_projects": true, "has_repository_projects": true, "public_repos": 0,
+            "public_gists": 0, "followers": 0, "following": 0, "html_url": "\(web)/\(org.login)",
+            "created_at": .string(SandboxTime.github(created - 30 * 86_400)), "updated_at": .string(SandboxTime.github(org.reference - 86_400)),
+            "archived_at": .null, "type": "Organization", "total_private_repos": .number(org.repositories.count),
+            "owned_private_repos": .number(org.repositories.count),
+        ]
+    }
+
     /// The repository fields every repository shape shares (minimal repository, up to `hooks_url`).
     private func repositoryCore(_ r: SandboxRepository, withGitURLs: Bool = true) -> [(String, SandboxJSON)] {
         let base = "\(api)/repos/\(r.fullName)"

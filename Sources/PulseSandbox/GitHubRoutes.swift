@@ -21,6 +21,9 @@ extension SandboxServer {
             return .json([:])  // the body is filled in by the pipeline, after spending
         case 1 where parts[0] == "user":
             return .json(p.user(org.users[0]))
+        case 2 where parts[0] == "orgs":
+            guard parts[1].lowercased() == org.login else { return notFound() }
+            return .json(p.organisation(org))
         case 3 where parts[0] == "orgs" && parts[2] == "repos":
             guard parts[1].lowercased() == org.login else { return notFound() }
             let sort = request.query("sort") ?? "created"
@@ -98,7 +101,8 @@ extension SandboxServer {
     func pulls(_ repo: SandboxRepository, _ request: SandboxRequest) -> [SandboxPullRequest] {
         let state = request.query("state") ?? "open"
         let sort = request.query("sort") ?? "created"
-        let ascending = (request.query("direction") ?? (sort == "created" || sort == "updated" ? "desc" : "asc")) == "asc"
+        // GitHub: "desc when sort is created or sort is not specified, otherwise asc".
+        let ascending = (request.query("direction") ?? (sort == "created" ? "desc" : "asc")) == "asc"
         let base = request.query("base")
         let filtered = repo.pulls.filter { (state == "all" || $0.state == state) && (base == nil || $0.baseRef == base) }
         return filtered.sorted { a, b in

@@ -63,10 +63,20 @@ public struct SandboxStatus: Sendable {
     public var categoryColor: String { ["new": "blue-gray", "indeterminate": "yellow", "done": "green"][categoryKey] ?? "medium-gray" }
 }
 
-public struct SandboxAccount: Sendable, Hashable {
-    public var accountID: String
-    public var displayName: String
-    public var email: String
+/// A Jira account (a class: every history of a large site points at one of a few).
+public final class SandboxAccount: Sendable, Hashable {
+    public let accountID: String
+    public let displayName: String
+    public let email: String
+
+    public init(accountID: String, displayName: String, email: String) {
+        self.accountID = accountID
+        self.displayName = displayName
+        self.email = email
+    }
+
+    public static func == (a: SandboxAccount, b: SandboxAccount) -> Bool { a.accountID == b.accountID }
+    public func hash(into hasher: inout Hasher) { hasher.combine(accountID) }
 }
 
 public struct SandboxBoard: Sendable {

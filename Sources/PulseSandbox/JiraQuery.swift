@@ -83,8 +83,8 @@ struct JiraQuery {
         if let ids, !ids.contains(issue.id) { return false }
         if let t = types, !t.contains(issue.typeName.lowercased()) { return false }
         for (field, op, bound) in times {
-            // JQL compares at minute precision.
-            let v = (field == "updated" ? issue.updated : issue.created) / 60 * 60
+            // The literal has minute precision; the issue's time is exact.
+            let v = field == "updated" ? issue.updated : issue.created
             switch op {
             case ">=": if v < bound { return false }
             case ">": if v <= bound { return false }

@@ -24,7 +24,7 @@ extension SandboxServer {
         switch (request.method, rest) {
         case ("GET", ["myself"]): return .json(p.myself())
         case ("GET", ["serverInfo"]): return .json(p.serverInfo(now: Int64(Date().timeIntervalSince1970)))
-        case ("GET", ["project", "search"]):
+        case ("GET", ["project", "search"]) where request.queryItems.allSatisfy({ $0.0 != "keys" }):
             return offsetPage(jira.projects, request, defaultSize: 50, cap: 100) { p.project($0) }
         case ("GET", ["issuetype"]): return .json(.array(jira.issueTypes.map(p.issueType)))
         case ("GET", ["status"]): return .json(.array(jira.statuses.map(p.status)))
@@ -35,7 +35,21 @@ extension SandboxServer {
         case (_, ["search"]):
             return Self.jiraError("The requested API has been removed. Please migrate to the /rest/api/3/search/jql API. A full migration guideline is available at https://developer.atlassian.com/changelog/#CHANGE-2046", status: 410)
         case ("GET", ["search", "jql"]), ("POST", ["search", "jql"]):
-            return searchJQL(request, isPost: isPost, jira: jira, generation: org.generation, payloads: p)
+            return searchJQL(request, isPost: isPost, jira: jira, generation: org.generation)
+        case ("POST", ["search", "approximate-count"]):
+            guard let body = SandboxJSON.parse(request.body), let jql = body["jql"]?.stringValue else {
+                return Self.jiraError("Invalid request payload. Refer to the REST API documentation and try again.", status: 400)
+            }
+            do {
+                let query = try JiraQuery.parse(jql)
+                return .json(["count": .number(jira.issues.filter(query.matches).count)])
+            } catch {
+                if case .message(let m) = error { return Self.jiraError(m, status: 400) }
+                return Self.jiraError("Bad JQL.", status: 400)
+            }
+        case ("GET", ["project", "search"]) where !request.queryItems.filter({ $0.0 == "keys" }).isEmpty:
+            let keys = Set(request.queryItems.filter { $0.0 == "keys" }.flatMap { $0.1.split(separator: ",").map { $0.uppercased() } })
+            return offsetPage(jira.projects.filter { keys.contains($0.key) }, request, defaultSize: 50, cap: 100) { p.project($0) }
         case ("POST", ["changelog", "bulkfetch"]):
             return bulkFetch(request, jira: jira, payloads: p)
         default:
@@ -72,7 +86,8 @@ extension SandboxServer {
         fieldSet(text.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: " ") } }, default: fallback)
     }
 
-    func searchJQL(_ request: SandboxRequest, isPost: Bool, jira: SandboxJira, generation: Int, payloads p: SandboxJiraPayloads) -> SandboxReply {
+    func searchJQL(_ request: SandboxRequest, isPost: Bool, jira served: SandboxJira, generation: Int) -> SandboxReply {
+        var jira = served
         var jql = request.query("jql") ?? ""
         var token = request.query("nextPageToken")
         var maxResults = Int(request.query("maxResults") ?? "")
@@ -100,7 +115,9 @@ extension SandboxServer {
                 return Self.jiraError("The provided next page token is invalid or expired.", status: 400)
             }
             offset = o
+            if configuration.faults.shiftingSearch, let edited = editWhilePaging(query, fingerprint: fingerprint) { jira = edited }
         }
+        let p = SandboxJiraPayloads(base: request.webBase, jira: jira)
         let cacheKey = "\(jira.issues.count):\(jql)"
         let matching = state.withLock { s -> [Int]? in
             guard let hit = s.searchCache[cacheKey], hit.generation == generation else { return nil }
@@ -123,6 +140,27 @@ extension SandboxServer {
         var out: [(String, SandboxJSON)] = [("isLast", .bool(isLast)), ("issues", .array(issues))]
         if !isLast { out.append(("nextPageToken", .string("\(fingerprint)-\(offset + page.count)"))) }
         return .json(.object(out))
+    }
+
+    /// Fault `shiftingSearch`: once per query, the first issue it matches is edited (a label
+    /// added, its `updated` now the newest); returns the site after the edit.
+    func editWhilePaging(_ query: JiraQuery, fingerprint: String) -> SandboxJira? {
+        state.withLock { s -> SandboxJira? in
+            guard s.shifted.insert("jql:" + fingerprint).inserted,
+                  let first = query.positions(in: s.organisation.jira.issues).first else { return nil }
+            var issue = s.organisation.jira.issues[first]
+            let t = (s.organisation.jira.issues.map(\.updated).max() ?? issue.updated) + 60
+            let old = issue.labels.joined(separator: " ")
+            issue.labels.append("edited-while-paging")
+            issue.histories.append(SandboxHistory(
+                id: 950_000_000 + Int64(s.shifted.count), author: JiraGenerator.accounts[0], created: t,
+                items: [SandboxChangeItem(field: "labels", fieldtype: "jira", fieldID: "labels", from: nil, fromString: old, to: nil,
+                                          toString: issue.labels.joined(separator: " "))]))
+            issue.updated = t
+            s.organisation.jira.issues[first] = issue
+            s.searchCache.removeAll()
+            return s.organisation.jira
+        }
     }
 
     /// `POST /changelog/bulkfetch` `{issueIdsOrKeys, fieldIds?, maxResults?, nextPageToken?}`: the

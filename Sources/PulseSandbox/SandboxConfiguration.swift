@@ -46,17 +46,22 @@ public struct SandboxConfiguration: Sendable, Equatable {
         public var latencyMilliseconds: Int
         /// When true, a listing changes between two calls (an item moves to an earlier page).
         public var shiftingPages: Bool
+        /// When true, the first follow-up page (`nextPageToken`) of a Jira search edits the first
+        /// issue the search already returned: it moves to the end of `ORDER BY updated ASC` and
+        /// every later issue one place earlier, so a pager that trusts the token misses one.
+        public var shiftingSearch: Bool
         /// The `Retry-After` (seconds) of the rate-limit faults; a request sent before it ran out
         /// gets the same answer again (default 1).
         public var retryAfterSeconds: Int
 
         public init(rateLimitEvery: Int = 0, badGatewayEvery: Int = 0, latencyMilliseconds: Int = 0, shiftingPages: Bool = false,
-                    retryAfterSeconds: Int = 1) {
+                    retryAfterSeconds: Int = 1, shiftingSearch: Bool = false) {
             self.rateLimitEvery = rateLimitEvery
             self.badGatewayEvery = badGatewayEvery
             self.latencyMilliseconds = latencyMilliseconds
             self.shiftingPages = shiftingPages
             self.retryAfterSeconds = retryAfterSeconds
+            self.shiftingSearch = shiftingSearch
         }
 
         public static let none = Faults()

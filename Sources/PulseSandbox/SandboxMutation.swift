@@ -23,7 +23,7 @@ extension SandboxOrganisation {
                     repo.commits.insert(c, at: 0)
                 case 1:  // an existing PR updated (a review arrives): it moves to the first page of sort=updated
                     let i = rng.int(0..<repo.pulls.count)
-                    let id = 1_990_000_000 + Int64(generation) * 100_000 + Int64(r) * 1_000 + Int64(k)
+                    let id = 8_100_000_000 + Int64(generation) * 1_000_000 + Int64(r) * 1_000 + Int64(k)
                     repo.pulls[i].reviews.append(SandboxReview(id: id, user: user, state: "COMMENTED", body: "Late review ✓",
                                                                submittedAt: t, commitID: repo.pulls[i].headSha))
                     repo.pulls[i].updatedAt = t
@@ -43,9 +43,9 @@ extension SandboxOrganisation {
                         baseSha: head.sha, headRef: "feature/\(number)", headSha: own.sha, labels: [], createdAt: t - 1_200, updatedAt: t,
                         closedAt: t, mergedAt: t, mergeCommitSha: squash.sha, mergeMethod: .squash, mergedBy: user, commits: [own],
                         reviews: [], comments: [], additions: 10, deletions: 2, changedFiles: 1))
-                    let statusBase = 5_900_000_000 + Int64(generation) * 1_000_000 + Int64(r) * 1_000 + Int64(k) * 3
+                    let statusBase = 8_300_000_000 + Int64(generation) * 10_000_000 + Int64(r) * 10_000 + Int64(k) * 3
                     repo.deployments.append(SandboxDeployment(
-                        id: 2_140_000_000 + Int64(generation) * 100_000 + Int64(r) * 1_000 + Int64(k), sha: squash.sha, ref: repo.defaultBranch,
+                        id: 8_200_000_000 + Int64(generation) * 1_000_000 + Int64(r) * 1_000 + Int64(k), sha: squash.sha, ref: repo.defaultBranch,
                         environment: repo.productionEnvironment, description: "Deploy \(squash.sha.prefix(7)) (deploy)", creator: user,
                         createdAt: t + 300, updatedAt: t + 600, productionEnvironment: true, transientEnvironment: false,
                         statuses: [SandboxDeploymentStatus(id: statusBase, state: "in_progress", description: "Deploying…", createdAt: t + 320),

@@ -101,6 +101,9 @@ import Testing
                 #expect(response.status.code == 401)
                 #expect(SandboxJSON.parse(response.body)?["message"]?.stringValue == "Bad credentials")
             }
+            let organisation = try #require(SandboxJSON.parse(try await client.github("/orgs/acme-pay").body))
+            #expect(organisation["login"]?.stringValue == "acme-pay" && organisation["type"]?.stringValue == "Organization")
+            #expect(try await client.github("/orgs/someone-else").status.code == 404)
             let missing = try await client.github("/repos/acme-pay/nope")
             #expect(missing.status.code == 404)
             #expect(SandboxJSON.parse(missing.body)?["message"]?.stringValue == "Not Found")
@@ -121,6 +124,8 @@ import Testing
             let issues = try await client.allGitHubPages("/repos/acme-pay/api/issues?state=all&per_page=100")
             #expect(issues.filter { $0["pull_request"] != nil }.count == repo.pulls.count)
             #expect(issues.count == repo.pulls.count + repo.issues.count)
+            let byUpdate = try await client.allGitHubPages("/repos/acme-pay/api/pulls?state=all&sort=updated&per_page=100")
+            #expect(byUpdate.compactMap { $0["number"]?.intValue } == repo.pulls.sorted { ($0.updatedAt, $0.number) < ($1.updatedAt, $1.number) }.map { Int64($0.number) })
             let rebased = try #require(repo.pulls.first { $0.mergeMethod == .rebase })
             let association = try #require(SandboxJSON.parse(try await client.github("/repos/acme-pay/api/commits/\(rebased.mergeCommitSha!)/pulls").body))
             #expect(association.arrayValue?.first?["number"]?.intValue == Int64(rebased.number))

@@ -127,6 +127,11 @@ import Testing
                 #expect(response.status.code == 401)
                 #expect(SandboxJSON.parse(response.body)?["errorMessages"]?.arrayValue?.isEmpty == false)
             }
+            let count = try #require(SandboxJSON.parse(try await client.jiraPost("/rest/api/3/search/approximate-count", body: #"{"jql":"project = PAY"}"#).body))
+            #expect(Shape.differences(count, try Fixtures.load("jira/POST_rest_api_3_search_approximate_count.json")).isEmpty)
+            #expect((count["count"]?.intValue ?? 0) > 0)
+            let keyed = try #require(SandboxJSON.parse(try await client.jira("/rest/api/3/project/search?keys=WEB").body))
+            #expect(keyed["values"]?.arrayValue?.compactMap { $0["key"]?.stringValue } == ["WEB"])
             let retired = try await client.jira("/rest/api/3/search?jql=project%3DPAY")
             #expect(retired.status.code == 410)
             #expect(SandboxJSON.parse(retired.body)?["errors"]?.objectValue?.isEmpty == true)
@@ -172,5 +177,37 @@ import Testing
         #expect(SandboxTime.parseISO("2026-01-17T13:14:00.000+0100") == 1_768_652_040)
         #expect(SandboxTime.fromBerlin(year: 2026, month: 7, day: 17, hour: 14, minute: 14) == 1_784_290_440)
         #expect(SandboxTime.github(1_768_652_040) == "2026-01-17T12:14:00Z")
+    }
+}
+
+/// The JQL subset, through the search endpoint.
+@Suite struct JiraQueryTests {
+    func count(_ client: SandboxClient, _ jql: String) async throws -> (Int, Int) {
+        let url = "/rest/api/3/search/jql?maxResults=5000&jql=" + jql.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+        let response = try await client.jira(url)
+        return (response.status.code, SandboxJSON.parse(response.body)?["issues"]?.arrayValue?.count ?? -1)
+    }
+
+    @Test func clausesNarrowAndOrder() async throws {
+        try await withSandbox { server, client in
+            let issues = server.organisation.jira.issues
+            #expect(try await count(client, "project = PAY").1 == issues.filter { $0.projectKey == "PAY" }.count)
+            #expect(try await count(client, "project IN (\"PAY\", 'WEB')").1 == issues.count)
+            #expect(try await count(client, "project=pay AND issuetype = Incident").1 == issues.filter { $0.projectKey == "PAY" && $0.typeName == "Incident" }.count)
+            #expect(try await count(client, "key in (PAY-1, WEB-2)").1 == 2)
+            let pivot = issues.map(\.updated).sorted()[issues.count / 3]
+            let minute = SandboxTime.jira(pivot / 60 * 60).prefix(16).replacingOccurrences(of: "T", with: " ")
+            // `>` a minute: everything updated after its first second, not after its last.
+            #expect(try await count(client, "project = PAY AND updated > \"\(minute)\"").1
+                    == issues.filter { $0.projectKey == "PAY" && $0.updated > pivot / 60 * 60 }.count)
+            #expect(try await count(client, "updated < \"2000-01-01\"").1 == 0)
+            for bad in ["", "ORDER BY key", "project = PAY OR project = WEB", "assignee = currentUser()", "updated >= -15m",
+                        "project = PAY ORDER BY summary"] {
+                #expect(try await count(client, bad).0 == 400, "\(bad)")
+            }
+            let desc = try #require(SandboxJSON.parse(try await client.jira("/rest/api/3/search/jql?jql=project%3DPAY%20ORDER%20BY%20created%20DESC&fields=created&maxResults=3").body))
+            let created = desc["issues"]!.arrayValue!.compactMap { $0["fields"]?["created"]?.stringValue.flatMap(SandboxTime.parseISO) }
+            #expect(created.count == 3 && created == created.sorted(by: >))
+        }
     }
 }

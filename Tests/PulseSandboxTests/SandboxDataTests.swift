@@ -104,5 +104,19 @@ import Testing
             #expect(new.pulls.map(\.updatedAt).max()! > old.pulls.map(\.updatedAt).max()!)
         }
         #expect(a.reference > before.reference)
+        // Ids stay unique however often it runs.
+        var many = SandboxOrganisation(seed: 7, scale: .demo)
+        for _ in 0..<3 { many.mutate(fraction: 0.02) }
+        var ids: [Int64] = []
+        for r in many.repositories {
+            ids += r.deployments.map(\.id)
+            ids += r.deployments.flatMap { d in d.statuses.map(\.id) }
+            ids += r.pulls.map(\.id)
+            ids += r.pulls.flatMap { p in p.reviews.map(\.id) }
+        }
+        #expect(Set(ids).count == ids.count)
+        #expect(many.repositories.allSatisfy { r in Set(r.pulls.map(\.number)).count == r.pulls.count && Set(r.commits.map(\.sha)).count == r.commits.count })
+        let histories = many.jira.issues.flatMap { $0.histories.map(\.id) }
+        #expect(Set(histories).count == histories.count)
     }
 }
