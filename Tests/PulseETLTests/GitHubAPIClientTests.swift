@@ -87,7 +87,7 @@ import Testing
                 database, baseURL: "http://127.0.0.1:\(port)",
                 settings: #"{"organization": "octocat", "repositories": ["octocat/Hello-World"]}"#)
             let recorder = try await GitHubHarness.sync(database, integration, jobID: job, mode: .full, http: http,
-                                                        clock: VirtualClock(Date()))
+                                                        clock: GitHubVirtualClock(Date()))
             #expect(recorder.skipped.isEmpty, "\(recorder.skipped)")
             let rows = try await GitHubHarness.snapshot(database, clientID: integration.clientID)
             #expect(rows["repositories"]?.first?.hasPrefix("(octocat/Hello-World,master,1296269,") == true, "\(rows["repositories"] ?? [])")
@@ -109,7 +109,7 @@ import Testing
     }
 
     @Test func theConnectionCheckSaysWhatIsWrong() async throws {
-        let clock = VirtualClock(GitHubConnectorTests.start)
+        let clock = GitHubVirtualClock(GitHubConnectorTests.start)
         let fake = FakeGitHubServer(FakeOrganisation(repositories: 1, pullsPerRepository: 2), clock: clock)
         let http = try HTTPClient(configuration: .init(timeouts: .init(connect: .seconds(2), request: .seconds(5), overall: .seconds(8))))
         defer { http.shutdown() }

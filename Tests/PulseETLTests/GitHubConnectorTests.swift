@@ -10,7 +10,7 @@ import Testing
 
     @Test func fullSyncStoresEveryEndpointFollowingTheLinks() async throws {
         let organisation = FakeOrganisation()
-        let clock = VirtualClock(Self.start)
+        let clock = GitHubVirtualClock(Self.start)
         let fake = FakeGitHubServer(organisation, clock: clock)
         let database = try await GitHubHarness.database()
         try await GitHubHarness.withFake(fake) { base, http in
@@ -78,7 +78,7 @@ import Testing
     }
 
     @Test func fullThenIncrementalEqualsACleanFullSync() async throws {
-        let clock = VirtualClock(Self.start)
+        let clock = GitHubVirtualClock(Self.start)
         let fake = FakeGitHubServer(FakeOrganisation(), clock: clock)
         let database = try await GitHubHarness.database()
         try await GitHubHarness.withFake(fake) { base, http in
@@ -109,7 +109,7 @@ import Testing
     }
 
     @Test func aStoppedRunResumesFromItsCheckpointWithNoGapOrDuplicate() async throws {
-        let clock = VirtualClock(Self.start)
+        let clock = GitHubVirtualClock(Self.start)
         let fake = FakeGitHubServer(FakeOrganisation(), clock: clock)
         let database = try await GitHubHarness.database()
         try await GitHubHarness.withFake(fake) { base, http in
@@ -131,14 +131,14 @@ import Testing
     }
 
     @Test func rateLimitsAreWaitedOutAndNoRequestLeavesBeforeTheReset() async throws {
-        let clock = VirtualClock(Self.start)
+        let clock = GitHubVirtualClock(Self.start)
         var faults = FakeGitHubServer.Faults()
         faults.primaryLimitAtRequest = 3
         faults.lastQuotaAtRequest = 9
         faults.retryAfterAtRequest = 14
         faults.secondaryAtRequest = 20
         let fake = FakeGitHubServer(FakeOrganisation(), faults: faults, clock: clock)
-        let cleanFake = FakeGitHubServer(FakeOrganisation(), clock: VirtualClock(Self.start))
+        let cleanFake = FakeGitHubServer(FakeOrganisation(), clock: GitHubVirtualClock(Self.start))
         let database = try await GitHubHarness.database()
         let faulty = try await GitHubHarness.withFake(fake) { base, http in
             // One request at a time, so "before the reset" is about what the client knew.
@@ -162,7 +162,7 @@ import Testing
     }
 
     @Test func badGatewaysAreRetriedAndTheDataIsTheCleanData() async throws {
-        let clock = VirtualClock(Self.start)
+        let clock = GitHubVirtualClock(Self.start)
         var faults = FakeGitHubServer.Faults()
         faults.badGatewayEvery = 6
         let fake = FakeGitHubServer(FakeOrganisation(), faults: faults, clock: clock)
@@ -181,7 +181,7 @@ import Testing
     }
 
     @Test func aPermission403IsNotRetriedAndFailsTheJobInWords() async throws {
-        let clock = VirtualClock(Self.start)
+        let clock = GitHubVirtualClock(Self.start)
         var faults = FakeGitHubServer.Faults()
         faults.forbiddenSuffix = "/releases"
         let fake = FakeGitHubServer(FakeOrganisation(repositories: 1), faults: faults, clock: clock)
@@ -203,7 +203,7 @@ import Testing
     }
 
     @Test func badPayloadsAreSkippedOrRetriedNeverHalfWritten() async throws {
-        let clock = VirtualClock(Self.start)
+        let clock = GitHubVirtualClock(Self.start)
         var faults = FakeGitHubServer.Faults()
         faults.badPayloads = true
         faults.htmlOnceSuffix = "/deployments"

@@ -6,7 +6,7 @@ import Synchronization
 /// Virtual time shared by the fake server and the client under test: sleeping advances it
 /// at once, so a 10-minute rate-limit reset takes microseconds while the server can still
 /// tell whether a request arrived before the reset.
-final class VirtualClock: GitHubClock {
+final class GitHubVirtualClock: GitHubClock {
     private let state: Mutex<(now: Date, sleeps: [Double])>
     init(_ start: Date) { state = Mutex((start, [])) }
     func now() -> Date { state.withLock { $0.now } }
@@ -64,10 +64,10 @@ final class FakeGitHubServer: Sendable {
         var onceDone: Set<String> = []
     }
 
-    let clock: VirtualClock
+    let clock: GitHubVirtualClock
     let state: Mutex<State>
 
-    init(_ organisation: FakeOrganisation, faults: Faults = .init(), clock: VirtualClock) {
+    init(_ organisation: FakeOrganisation, faults: Faults = .init(), clock: GitHubVirtualClock) {
         self.clock = clock
         state = Mutex(State(organisation: organisation, faults: faults))
     }

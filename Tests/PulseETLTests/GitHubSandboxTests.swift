@@ -33,7 +33,7 @@ import Testing
         try await withSandbox(SandboxConfiguration(seed: seed, scale: scale)) { sandbox, base, http in
             for fraction in mutations { sandbox.mutate(fraction: fraction) }
             let (integration, job) = try await GitHubHarness.integration(database, baseURL: base)
-            try await GitHubHarness.sync(database, integration, jobID: job, mode: .full, http: http, clock: VirtualClock(Date()),
+            try await GitHubHarness.sync(database, integration, jobID: job, mode: .full, http: http, clock: GitHubVirtualClock(Date()),
                                          pageSize: 7)
             return try await GitHubHarness.snapshot(database, clientID: integration.clientID)
         }
@@ -43,7 +43,7 @@ import Testing
         let database = try await GitHubHarness.database()
         try await Self.withSandbox(SandboxConfiguration(seed: 11, scale: Self.scale)) { sandbox, base, http in
             let (integration, job) = try await GitHubHarness.integration(database, baseURL: base)
-            let clock = VirtualClock(Date())
+            let clock = GitHubVirtualClock(Date())
             let recorder = try await GitHubHarness.sync(database, integration, jobID: job, mode: .full, http: http, clock: clock, pageSize: 7)
             #expect(recorder.skipped.isEmpty, "\(recorder.skipped)")
             #expect(sandbox.requests.allSatisfy { $0.status < 400 }, "\(sandbox.requests.filter { $0.status >= 400 }.map(\.target))")
@@ -146,14 +146,14 @@ import Testing
             sandbox.inject(.null("tag_name"), path: "\(prefix)/releases")
             let (integration, job) = try await GitHubHarness.integration(database, baseURL: base)
             let recorder = try await GitHubHarness.sync(database, integration, jobID: job, mode: .full, http: http,
-                                                        clock: VirtualClock(Date()), pageSize: 7)
+                                                        clock: GitHubVirtualClock(Date()), pageSize: 7)
             let skipped = recorder.skipped
             #expect(skipped.contains { $0.contains("PR #\(number)") && $0.contains("wrong type") }, "\(skipped)")
             #expect(skipped.contains { $0.contains("missing field number") }, "\(skipped)")
             #expect(skipped.contains { $0.contains("release") && $0.contains("null") }, "\(skipped)")
             #expect(recorder.retries >= 2, "truncated JSON and the HTML page were retried")
             // A second (full) pass stores what the first had to skip: same rows as a clean sync.
-            try await GitHubHarness.sync(database, integration, jobID: job, mode: .full, http: http, clock: VirtualClock(Date()), pageSize: 7)
+            try await GitHubHarness.sync(database, integration, jobID: job, mode: .full, http: http, clock: GitHubVirtualClock(Date()), pageSize: 7)
             let repaired = try await GitHubHarness.snapshot(database, clientID: integration.clientID)
             let clean = try await Self.cleanSnapshot(database, seed: 14)
             #expect(GitHubHarness.differences(repaired, clean).isEmpty, "\(GitHubHarness.differences(repaired, clean).prefix(12))")
