@@ -98,6 +98,8 @@ import Testing
             site.transition("PAY-2", to: 3, at: later)
             site.transition("WEB-7", to: 4, at: later.addingTimeInterval(60))
             site.mutate { s in
+                let p2 = s.issues.firstIndex { $0.key == "PAY-2" }!
+                s.issues[p2].sprints = [2]  // moved from sprint 1 to sprint 2: the old membership must go
                 let i = s.issues.firstIndex { $0.key == "PAY-3" }!
                 s.issues[i].key = "WEB-99"
                 s.issues[i].project = "WEB"
