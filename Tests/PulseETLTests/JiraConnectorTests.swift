@@ -266,6 +266,39 @@ import Testing
         }
     }
 
+    @Test func runsThatCannotWorkFailWithWordsAndUnknownProjectsAreReported() async throws {
+        let database = try await JiraSyncHarness.database()
+        let site = JiraFakeSite(clock: VirtualClock())
+        try await withJiraSite(site) { base in
+            let client = try HTTPClient()
+            let partly = try await JiraSyncHarness(database: database, baseURL: base, settings: #"{"projects": ["PAY", "NOPE"]}"#)
+            try await partly.sync(.full, site: site, client: client)
+            #expect(try await partly.count("work_items") == 23)
+            #expect(partly.skipped.contains("Jira project NOPE not found or not visible to this account"))
+
+            let none = try await JiraSyncHarness(database: database, baseURL: base, settings: #"{"projects": ["NOPE"]}"#)
+            await #expect(throws: SyncError("Jira project NOPE not found or not visible to this account", retryable: false)) {
+                try await none.sync(.full, site: site, client: client)
+            }
+            let wrong = try await JiraSyncHarness(database: database, baseURL: base, token: "revoked")
+            do {
+                try await wrong.sync(.full, site: site, client: client)
+                Issue.record("expected a failure")
+            } catch let error as SyncError {
+                #expect(!error.retryable && error.message.contains("401") && error.message.contains("API token"))
+            }
+            let insecure = try await JiraSyncHarness(database: database, baseURL: "http://jira.example.com")
+            do {
+                try await insecure.sync(.full, site: site, client: client)
+                Issue.record("expected a refusal")
+            } catch let error as SyncError {
+                #expect(!error.retryable && error.message.contains("plain http://"))
+            }
+            #expect(try await wrong.count("work_items") == 0)
+            #expect(try await insecure.count("projects") == 0)
+        }
+    }
+
     @Test func theConnectionCheckSaysWhatIsWrong() async throws {
         let site = JiraFakeSite(clock: VirtualClock())
         let client = try HTTPClient()
