@@ -136,6 +136,37 @@ import Testing
         }
     }
 
+    @Test func aFullSyncRemovesIssuesDeletedOrMovedOutButKeepsOnesItHadToSkip() async throws {
+        let database = try await JiraSyncHarness.database()
+        let site = JiraFakeSite(clock: VirtualClock())
+        try await withJiraSite(site) { base in
+            let client = try HTTPClient()
+            let job = try await JiraSyncHarness(database: database, baseURL: base)
+            try await job.sync(.full, site: site, client: client, pageSize: 10)
+            #expect(try await job.count("work_items") == 46)
+            site.mutate { s in
+                s.issues.removeAll { $0.key == "PAY-5" || $0.key == "PAY-7" }  // deleted in Jira
+                let i = s.issues.firstIndex { $0.key == "WEB-3" }!
+                s.issues[i].project = "OPS"  // moved out of the configured projects
+                s.issues[i].key = "OPS-1"
+                let j = s.issues.firstIndex { $0.key == "PAY-9" }!
+                s.issues[j].rawOverride = #"{"id":"10009","key":"PAY-9","fields":{"summary":"broken today","created":"never"}}"#
+            }
+            try await job.sync(.full, site: site, client: client, pageSize: 10)
+            let keys = try await database.client(job.clientID).read { tx in
+                try await tx.query("SELECT key FROM work_items").map { try $0.decode(String.self, at: 0) }
+            }
+            #expect(keys.count == 43)
+            #expect(!keys.contains("PAY-5") && !keys.contains("PAY-7") && !keys.contains("WEB-3") && !keys.contains("OPS-1"))
+            #expect(keys.contains("PAY-9"))  // unreadable today, still listed by Jira: kept as it was
+            #expect(job.skipped.contains { $0.contains("PAY-9") })
+            let orphans = try await database.client(job.clientID).read { tx in
+                try await tx.query("SELECT count(*)::int FROM changelogs c WHERE NOT EXISTS (SELECT 1 FROM work_items w WHERE w.id = c.work_item_id)")[0].decode(Int.self, at: 0)
+            }
+            #expect(orphans == 0)
+        }
+    }
+
     @Test func aRunKilledMidSyncResumesAtItsCheckpointWithNoDuplicateAndNoGap() async throws {
         let database = try await JiraSyncHarness.database()
         let site = JiraFakeSite(clock: VirtualClock())

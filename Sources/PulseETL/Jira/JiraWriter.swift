@@ -171,6 +171,18 @@ struct JiraWriter: Sendable {
         }
     }
 
+    /// Removes the project's work items that no upsert touched since `untouchedSince` and whose
+    /// issue id is not in `ids` (changelogs and sprint memberships go with them).
+    func removeIssues(project: String, notIn ids: [String], untouchedSince: String, in tx: PostgresTransaction) async throws {
+        guard let clientID = tx.clientID else { return }
+        try await tx.query(
+            """
+            DELETE FROM work_items w USING projects p
+            WHERE w.client_id = $1 AND w.integration_id = $2 AND p.client_id = $1 AND p.id = w.project_id AND p.key = $3
+              AND w.updated_at < $4::timestamptz AND NOT (w.external_id = ANY($5::text[]))
+            """, [clientID, integrationID, project, untouchedSince, ids])
+    }
+
     /// The newest `source_updated_at` stored for one project of this integration: the
     /// incremental watermark of that project.
     func watermark(project: String, in tx: PostgresTransaction) async throws -> Date? {
