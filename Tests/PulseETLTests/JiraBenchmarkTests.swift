@@ -48,6 +48,14 @@ import Testing
                      byKind["search"] ?? 0, byKind["changelog"] ?? 0, byKind["other"] ?? 0, Double(requests.count) / Double(items),
                      rssBefore, Self.peakRSS(), cpu))
         #expect(items == server.organisation.jira.issues.count)
+
+        // An incremental run right after (the sandbox's `mutate` changes GitHub data only): its cost
+        // when nothing changed, i.e. the floor of every scheduled Jira sync.
+        server.clearRequests()
+        let incrementalStart = ContinuousClock.now
+        try await connector.run(job.context(.incremental))
+        let incrementalSeconds = (ContinuousClock.now - incrementalStart) / .seconds(1)
+        print(String(format: "JIRA-BENCH incremental (nothing changed) seconds=%.2f requests=%d", incrementalSeconds, server.requests.count))
     }
 
     static func cpuSeconds() -> Double {

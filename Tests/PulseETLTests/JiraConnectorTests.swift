@@ -98,6 +98,8 @@ import Testing
             site.transition("PAY-2", to: 3, at: later)
             site.transition("WEB-7", to: 4, at: later.addingTimeInterval(60))
             site.mutate { s in
+                let p2 = s.issues.firstIndex { $0.key == "PAY-2" }!
+                s.issues[p2].sprints = [2]  // moved from sprint 1 to sprint 2: the old membership must go
                 let i = s.issues.firstIndex { $0.key == "PAY-3" }!
                 s.issues[i].key = "WEB-99"
                 s.issues[i].project = "WEB"
@@ -131,6 +133,37 @@ import Testing
                 try await tx.query("SELECT key FROM work_items WHERE external_id = '10003'")[0].decode(String.self, at: 0)
             }
             #expect(moved == "WEB-99")
+        }
+    }
+
+    @Test func aFullSyncRemovesIssuesDeletedOrMovedOutButKeepsOnesItHadToSkip() async throws {
+        let database = try await JiraSyncHarness.database()
+        let site = JiraFakeSite(clock: VirtualClock())
+        try await withJiraSite(site) { base in
+            let client = try HTTPClient()
+            let job = try await JiraSyncHarness(database: database, baseURL: base)
+            try await job.sync(.full, site: site, client: client, pageSize: 10)
+            #expect(try await job.count("work_items") == 46)
+            site.mutate { s in
+                s.issues.removeAll { $0.key == "PAY-5" || $0.key == "PAY-7" }  // deleted in Jira
+                let i = s.issues.firstIndex { $0.key == "WEB-3" }!
+                s.issues[i].project = "OPS"  // moved out of the configured projects
+                s.issues[i].key = "OPS-1"
+                let j = s.issues.firstIndex { $0.key == "PAY-9" }!
+                s.issues[j].rawOverride = #"{"id":"10009","key":"PAY-9","fields":{"summary":"broken today","created":"never"}}"#
+            }
+            try await job.sync(.full, site: site, client: client, pageSize: 10)
+            let keys = try await database.client(job.clientID).read { tx in
+                try await tx.query("SELECT key FROM work_items").map { try $0.decode(String.self, at: 0) }
+            }
+            #expect(keys.count == 43)
+            #expect(!keys.contains("PAY-5") && !keys.contains("PAY-7") && !keys.contains("WEB-3") && !keys.contains("OPS-1"))
+            #expect(keys.contains("PAY-9"))  // unreadable today, still listed by Jira: kept as it was
+            #expect(job.skipped.contains { $0.contains("PAY-9") })
+            let orphans = try await database.client(job.clientID).read { tx in
+                try await tx.query("SELECT count(*)::int FROM changelogs c WHERE NOT EXISTS (SELECT 1 FROM work_items w WHERE w.id = c.work_item_id)")[0].decode(Int.self, at: 0)
+            }
+            #expect(orphans == 0)
         }
     }
 
@@ -261,6 +294,39 @@ import Testing
             }
             #expect(try rows.decode(String.self, at: 0) == "Closed=done,Done=done,In Progress=in_progress,In Review=done,To Do=to_do")
             #expect(try rows.decode(String.self, at: 1) == "Bug=bug,Epic=epic,Incident=incident,Spike=story,Story=story,Sub-task=task,Task=task")
+        }
+    }
+
+    @Test func runsThatCannotWorkFailWithWordsAndUnknownProjectsAreReported() async throws {
+        let database = try await JiraSyncHarness.database()
+        let site = JiraFakeSite(clock: VirtualClock())
+        try await withJiraSite(site) { base in
+            let client = try HTTPClient()
+            let partly = try await JiraSyncHarness(database: database, baseURL: base, settings: #"{"projects": ["PAY", "NOPE"]}"#)
+            try await partly.sync(.full, site: site, client: client)
+            #expect(try await partly.count("work_items") == 23)
+            #expect(partly.skipped.contains("Jira project NOPE not found or not visible to this account"))
+
+            let none = try await JiraSyncHarness(database: database, baseURL: base, settings: #"{"projects": ["NOPE"]}"#)
+            await #expect(throws: SyncError("Jira project NOPE not found or not visible to this account", retryable: false)) {
+                try await none.sync(.full, site: site, client: client)
+            }
+            let wrong = try await JiraSyncHarness(database: database, baseURL: base, token: "revoked")
+            do {
+                try await wrong.sync(.full, site: site, client: client)
+                Issue.record("expected a failure")
+            } catch let error as SyncError {
+                #expect(!error.retryable && error.message.contains("401") && error.message.contains("API token"))
+            }
+            let insecure = try await JiraSyncHarness(database: database, baseURL: "http://jira.example.com")
+            do {
+                try await insecure.sync(.full, site: site, client: client)
+                Issue.record("expected a refusal")
+            } catch let error as SyncError {
+                #expect(!error.retryable && error.message.contains("plain http://"))
+            }
+            #expect(try await wrong.count("work_items") == 0)
+            #expect(try await insecure.count("projects") == 0)
         }
     }
 

@@ -50,6 +50,8 @@ final class JiraFakeSite: Sendable {
         /// Serve `POST /changelog/bulkfetch` (else 404, as on a site without it).
         var bulk = true
         var acceptedToken = "secret-token"
+        /// Added before every `/search/jql` answer (slows a sync down for the kill test).
+        var searchDelayMilliseconds = 0
     }
 
     static let statuses: [(id: String, name: String, category: String)] = [

@@ -106,6 +106,9 @@ import Testing
             try await sync(job, .full, client: client)
             try await sync(job, .incremental, client: client)  // the second pass the shifting pages need
             #expect(try await job.checksums() == clean)
+            // Another full run under the same faults removes nothing that still exists.
+            try await sync(job, .full, client: client)
+            #expect(try await job.checksums() == clean)
             let records = server.requests
             #expect(records.contains { $0.status == 429 } && records.contains { $0.status == 502 })
             #expect(!records.contains { $0.early }, "a request came back before its Retry-After")

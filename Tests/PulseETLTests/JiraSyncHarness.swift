@@ -124,7 +124,11 @@ final class JiraSyncHarness: Sendable {
 
 /// Runs `body` with a fake Jira site on a live PulseHTTP server (127.0.0.1, port 0).
 func withJiraSite<T>(_ site: JiraFakeSite, _ body: (String) async throws -> T) async throws -> T {
-    try await withLiveHTTPServer(responder: ClosureResponder { request in site.respond(request) }) { _, port in
+    try await withLiveHTTPServer(responder: ClosureResponder { request in
+        let delay = site.state.withLock { $0.searchDelayMilliseconds }
+        if delay > 0, request.path.hasSuffix("/search/jql") { try await Task.sleep(for: .milliseconds(delay)) }
+        return site.respond(request)
+    }) { _, port in
         try await body("http://127.0.0.1:\(port)")
     }
 }

@@ -65,6 +65,12 @@ public struct JiraConnector: SyncConnector, ConnectionCheckable {
     private func sync(_ context: SyncContext, settings: JiraSettings, api: JiraAPIClient, writer: JiraWriter) async throws {
         var checkpoint = JiraCheckpoint(text: context.checkpoint)
 
+        if checkpoint.started == nil {
+            // When this run began, in the database's clock: rows it upserts have a later updated_at.
+            checkpoint.started = try await context.database.read(.primary) { tx in
+                try await tx.query("SELECT now()::text")[0].decode(String.self, at: 0)
+            }
+        }
         context.progress(SyncProgressEvent(.phase("Jira reference data", totalItems: nil)))
         let reference = try await JiraReferenceData.load(api: api, settings: settings, progress: context.progress)
         let timeZone = reference.timeZone
@@ -134,6 +140,35 @@ public struct JiraConnector: SyncConnector, ConnectionCheckable {
                 token = page.nextToken
                 inFlight = prefetch
             }
+            if context.mode == .full, checkpoint.since == nil, let started = checkpoint.started {
+                try await removeDeleted(project: key, startedAt: started, context: context, api: api, writer: writer, checkpoint: checkpoint)
+            }
+        }
+    }
+
+    /// After a full read of a project: the issues stored for it that this run did not touch
+    /// and that an id-only search no longer lists were deleted in Jira or moved out of the
+    /// configured projects; they are removed (with their changelogs and sprint memberships).
+    /// Any doubt (the listing fails or looks wrong) removes nothing.
+    private func removeDeleted(project key: String, startedAt: String, context: SyncContext, api: JiraAPIClient, writer: JiraWriter,
+                               checkpoint: JiraCheckpoint) async throws {
+        var ids: [String] = []
+        var token: String?
+        do {
+            repeat {
+                var body: [String: JiraValue] = ["jql": .string("project = \"\(key)\" ORDER BY key ASC"), "fields": .strings(["id"]), "maxResults": .number(5000)]
+                if let token { body["nextPageToken"] = .string(token) }
+                let page = try await api.post("/rest/api/3/search/jql", body: .object(body))
+                guard page["issues"].isArray else { throw JiraItemProblem("an id listing page without an issues list") }
+                ids += page["issues"].array.compactMap { $0["id"].text }
+                token = page["isLast"].bool == true ? nil : page["nextPageToken"].text
+            } while token != nil
+        } catch {
+            context.progress(SyncProgressEvent(.skippedItem(reason: "could not list the ids of \(key) (\(error)); issues deleted in Jira are kept for now")))
+            return
+        }
+        try await context.commitPage(checkpoint: checkpoint.text, items: 0) { [ids] tx in
+            try await writer.removeIssues(project: key, notIn: ids, untouchedSince: startedAt, in: tx)
         }
     }
 
@@ -288,6 +323,8 @@ struct JiraCheckpoint: Codable, Sendable, Equatable {
     /// (settings edited, a project hidden) continues with the same project, or from the start.
     var project: String?
     var token: String?
+    /// When the run began (database time): a full run removes the rows it did not touch.
+    var started: String?
 
     mutating func realign(to keys: [String]) {
         guard let project, !(keys.indices.contains(projectIndex) && keys[projectIndex] == project) else { return }
@@ -316,6 +353,7 @@ struct JiraCheckpoint: Codable, Sendable, Equatable {
         case projectIndex = "project_index"
         case project
         case token = "next_page_token"
+        case started
     }
 
     init(from decoder: any Decoder) throws {
@@ -324,5 +362,6 @@ struct JiraCheckpoint: Codable, Sendable, Equatable {
         projectIndex = try c.decodeIfPresent(Int.self, forKey: .projectIndex) ?? 0
         project = try c.decodeIfPresent(String.self, forKey: .project)
         token = try c.decodeIfPresent(String.self, forKey: .token)
+        started = try c.decodeIfPresent(String.self, forKey: .started)
     }
 }

@@ -108,7 +108,7 @@ struct JiraWriter: Sendable {
                 labels = EXCLUDED.labels, components = EXCLUDED.components, fields = EXCLUDED.fields,
                 parent_key = EXCLUDED.parent_key, sprint = EXCLUDED.sprint, source_created_at = EXCLUDED.source_created_at,
                 source_updated_at = EXCLUDED.source_updated_at, resolved_at = EXCLUDED.resolved_at
-            RETURNING id, external_id
+            RETURNING id, external_id, xmax = 0
             """,
             [clientID, integrationID, page.map(\.externalID), page.map(\.key), page.map(\.projectKey), page.map(\.summary),
              page.map(\.description), page.map(\.typeName), page.map(\.statusName), page.map(\.statusCategory),
@@ -116,7 +116,12 @@ struct JiraWriter: Sendable {
              page.map { json($0.labels) }, page.map { json($0.components) }, page.map(\.customFieldsJSON),
              page.map(\.parentKey), page.map(\.sprintName), page.map(\.createdAt), page.map(\.updatedAt), page.map(\.resolvedAt)])
         var rowID: [String: Int64] = [:]
-        for row in rows { rowID[try row.decode(String.self, at: 1)] = try row.decode(Int64.self, at: 0) }
+        var updated: [Int] = []  // rows that existed before this page (xmax = 0 marks a fresh insert)
+        for row in rows {
+            let id = try row.decode(Int64.self, at: 0)
+            rowID[try row.decode(String.self, at: 1)] = id
+            if try !row.decode(Bool.self, at: 2) { updated.append(Int(id)) }
+        }
 
         var itemIDs: [Int64] = [], history: [String] = [], fromName: [String?] = [], toName: [String?] = []
         var fromID: [String?] = [], toID: [String?] = [], author: [String?] = [], at: [Date] = []
@@ -145,14 +150,16 @@ struct JiraWriter: Sendable {
                        EXCLUDED.to_id, EXCLUDED.author, EXCLUDED.changed_at)
                 """, [clientID, itemIDs.map { Int($0) }, history, fromName, toName, fromID, toID, author, at])
         }
-        let ids = page.compactMap { rowID[$0.externalID] }.map { Int($0) }
-        try await tx.query(
-            """
-            DELETE FROM sprint_work_items sw WHERE sw.client_id = $1 AND sw.work_item_id = ANY($2::bigint[])
-              AND NOT EXISTS (SELECT 1 FROM unnest($3::bigint[], $4::text[]) AS u(w, e)
-                              JOIN sprints s ON s.client_id = $1 AND s.integration_id = $5 AND s.external_id = u.e
-                              WHERE u.w = sw.work_item_id AND s.id = sw.sprint_id)
-            """, [clientID, ids, sprintItem.map { Int($0) }, sprintID, integrationID])
+        // Sprint memberships an existing issue no longer has (new issues have none to remove).
+        if !updated.isEmpty {
+            try await tx.query(
+                """
+                DELETE FROM sprint_work_items sw WHERE sw.client_id = $1 AND sw.work_item_id = ANY($2::bigint[])
+                  AND NOT EXISTS (SELECT 1 FROM unnest($3::bigint[], $4::text[]) AS u(w, e)
+                                  JOIN sprints s ON s.client_id = $1 AND s.integration_id = $5 AND s.external_id = u.e
+                                  WHERE u.w = sw.work_item_id AND s.id = sw.sprint_id)
+                """, [clientID, updated, sprintItem.map { Int($0) }, sprintID, integrationID])
+        }
         if !sprintItem.isEmpty {
             try await tx.query(
                 """
@@ -162,6 +169,18 @@ struct JiraWriter: Sendable {
                 ON CONFLICT DO NOTHING
                 """, [clientID, sprintItem.map { Int($0) }, sprintID, integrationID])
         }
+    }
+
+    /// Removes the project's work items that no upsert touched since `untouchedSince` and whose
+    /// issue id is not in `ids` (changelogs and sprint memberships go with them).
+    func removeIssues(project: String, notIn ids: [String], untouchedSince: String, in tx: PostgresTransaction) async throws {
+        guard let clientID = tx.clientID else { return }
+        try await tx.query(
+            """
+            DELETE FROM work_items w USING projects p
+            WHERE w.client_id = $1 AND w.integration_id = $2 AND p.client_id = $1 AND p.id = w.project_id AND p.key = $3
+              AND w.updated_at < $4::timestamptz AND NOT (w.external_id = ANY($5::text[]))
+            """, [clientID, integrationID, project, untouchedSince, ids])
     }
 
     /// The newest `source_updated_at` stored for one project of this integration: the
