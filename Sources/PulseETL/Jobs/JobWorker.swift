@@ -55,7 +55,7 @@ public final class JobWorker: Sendable {
     let scheduler: JobScheduler
     let logger: Logger
     let metrics: JobMetrics?
-    private let running = Mutex<Set<Int>>([])
+    private let running = Mutex<[Int: ClaimedJob]>([:])
 
     public init(database: PostgresDatabase, registry: ConnectorRegistry, loader: IntegrationLoader, scope: InstanceScope = .shared,
                 configuration: JobWorkerConfiguration = .init(), client: HTTPClient, owner: String? = nil, metrics: JobMetrics? = nil,
@@ -93,10 +93,10 @@ public final class JobWorker: Sendable {
                     var claimed = false
                     while running.withLock({ $0.count }) < configuration.maxConcurrentJobs, let job = try await claimNext() {
                         claimed = true
-                        running.withLock { _ = $0.insert(job.id) }
+                        running.withLock { $0[job.id] = job }
                         Task { [self] in
                             await run(job)
-                            running.withLock { _ = $0.remove(job.id) }
+                            running.withLock { _ = $0.removeValue(forKey: job.id) }
                         }
                     }
                     failures = 0
@@ -109,6 +109,16 @@ public final class JobWorker: Sendable {
                 let pause = failures == 0 ? configuration.pollInterval : min(30, configuration.pollInterval * pow(2, Double(failures)))
                 try? await Task.sleep(for: .seconds(pause))
             }
+        }
+    }
+
+    /// Hands the jobs this process runs back to the queue (`queued`, lease released,
+    /// checkpoint kept) so another instance, or this one restarted, resumes them at once
+    /// instead of after the lease. Called on SIGTERM; a page committing meanwhile is refused
+    /// (its lease check fails), so nothing is stored twice.
+    public func releaseRunningJobs() async {
+        for job in running.withLock({ Array($0.values) }) {
+            _ = try? await store.release(job, owner: owner)
         }
     }
 
