@@ -124,7 +124,8 @@ public final class JobWorker: Sendable {
 
     /// Due schedules enqueued, then the next claimable job of any client in scope.
     func claimNext() async throws -> ClaimedJob? {
-        for clientID in try await store.clientsWithDueWork(dedicated: scope.clientID) {
+        // In random order: no client's backlog keeps the others waiting.
+        for clientID in try await store.clientsWithDueWork(dedicated: scope.clientID).shuffled() {
             try await scheduler.enqueueDue(clientID: clientID)
             if let job = try await store.claim(clientID: clientID, owner: owner, leaseSeconds: configuration.leaseSeconds) {
                 return job
