@@ -25,12 +25,13 @@ extension AuthRoutes {
         admin(.get, "/auth/admin/users", "Users of the caller's client.", permission: "users:admin") { s, _, clientID, _ in
             try await s.service.adminListUsers(clientID: clientID).response()
         }
-        admin(.post, "/auth/admin/users", "Creates a local user (email, password, optional role).", permission: "users:admin") { s, request, clientID, _ in
+        admin(.post, "/auth/admin/users", "Creates a local user (email, password, optional role).", permission: "users:admin") { s, request, clientID, caller in
             let body = try s.body(request)
             let email = AuthService.normaliseEmail(try body.required("email"))
             guard email.contains("@"), email.utf8.count <= 255 else { throw OAuthError.invalidRequest("email must be an address") }
             let password = try body.required("password")
             guard password.count >= 8, password.utf8.count <= 1024 else { throw OAuthError.invalidRequest("password needs 8 to 1024 characters") }
+            if let role = body["role"] { try await s.requireHoldsRole(role, caller: caller, clientID: clientID) }
             let id = try await s.service.store.createUser(clientID: clientID, email: email,
                                                           passwordHash: s.service.configuration.passwordHasher.hash(password),
                                                           roles: body["role"].map { [$0] } ?? [])
@@ -38,28 +39,52 @@ extension AuthRoutes {
                                             address: s.origin(request).address, userAgent: s.origin(request).userAgent, at: s.service.clock.now())
             return JSONBody.object(["id": .int(Int64(id)), "email": .string(email)]).response(status: .created)
         }
-        admin(.post, "/auth/admin/users/:id/roles", "Gives a user a role (created when missing).", permission: "users:admin") { s, request, clientID, _ in
+        admin(.post, "/auth/admin/users/:id/roles", "Gives a user a role (created when missing); only roles whose permissions the caller holds.",
+              permission: "users:admin") { s, request, clientID, caller in
             let body = try s.body(request)
             let role = try body.required("role")
+            guard role.utf8.count <= 100 else { throw OAuthError.invalidRequest("role is longer than 100 bytes") }
+            try await s.requireHoldsRole(role, caller: caller, clientID: clientID)
             guard let userID = s.pathID(request), try await s.service.store.user(clientID: clientID, id: userID) != nil else {
                 throw HTTPError(.notFound, detail: "no such user")
             }
             try await s.service.assignRole(clientID: clientID, userID: userID, role: role, origin: s.origin(request))
             return JSONBody.object(["user_id": .int(Int64(userID)), "role": .string(role)]).response()
         }
-        admin(.post, "/auth/admin/users/:id/disable", "Disables a user and revokes every token of it.", permission: "users:admin") { s, request, clientID, _ in
-            guard let userID = s.pathID(request), try await s.service.disableUser(clientID: clientID, userID: userID, origin: s.origin(request))
-            else { throw HTTPError(.notFound, detail: "no such user") }
+        admin(.delete, "/auth/admin/users/:id/roles/:role", "Takes a role from a user (never the last active admin's admin role).",
+              permission: "users:admin") { s, request, clientID, caller in
+            guard let userID = s.pathID(request), let role = request.pathParameters["role"] else { throw HTTPError(.notFound, detail: "no such user") }
+            try await s.requireHoldsRole(role, caller: caller, clientID: clientID)
+            let removed: Bool
+            do { removed = try await s.service.removeRole(clientID: clientID, userID: userID, role: role, origin: s.origin(request)) } catch AuthService.AdminRefusal.lastAdmin {
+                throw Self.lastAdminConflict
+            }
+            guard removed else { throw HTTPError(.notFound, detail: "the user does not hold that role") }
+            return HTTPResponse(status: .noContent)
+        }
+        admin(.post, "/auth/admin/users/:id/disable", "Disables a user and revokes every token of it (never the client's last active admin).",
+              permission: "users:admin") { s, request, clientID, _ in
+            guard let userID = s.pathID(request) else { throw HTTPError(.notFound, detail: "no such user") }
+            let disabled: Bool
+            do { disabled = try await s.service.disableUser(clientID: clientID, userID: userID, origin: s.origin(request)) } catch AuthService.AdminRefusal.lastAdmin {
+                throw Self.lastAdminConflict
+            }
+            guard disabled else { throw HTTPError(.notFound, detail: "no such user") }
             return HTTPResponse(status: .noContent)
         }
         admin(.get, "/auth/admin/roles", "Roles and their permissions.", permission: "users:admin") { s, _, clientID, _ in
             try await s.service.adminListRoles(clientID: clientID).response()
         }
-        admin(.post, "/auth/admin/roles", "Grants a permission to a role (created when missing).", permission: "users:admin") { s, request, clientID, _ in
+        admin(.post, "/auth/admin/roles", "Grants a permission to a role (created when missing); only a permission the caller holds.",
+              permission: "users:admin") { s, request, clientID, caller in
             let body = try s.body(request)
             let name = try body.required("name"), permission = try body.required("permission")
             guard name.utf8.count <= 100, permission.utf8.count <= 100, permission.contains(":") else {
                 throw OAuthError.invalidRequest("permission must look like area:action (at most 100 bytes)")
+            }
+            // Nobody grants more than they hold (issue 13 item 7).
+            guard try await s.holds(permission, caller: caller, clientID: clientID) else {
+                throw HTTPError(.forbidden, detail: "you cannot grant \(permission): you do not hold it yourself")
             }
             try await s.service.store.grant(clientID: clientID, role: name, permission: permission)
             try await s.service.store.audit(clientID: clientID, event: "role_changed", outcome: "success", address: s.origin(request).address,
@@ -99,6 +124,16 @@ extension AuthRoutes {
                 }
                 return JSONBody.object(["allowed": .bool(allowed), "permission": .string(permission)]).response()
             }(request)
+        }
+    }
+
+    static let lastAdminConflict = HTTPError(.conflict, detail: "this is the client's last active admin: give another user the admin role first")
+
+    /// Refuses (403) a role assignment that would hand out a permission the caller lacks.
+    func requireHoldsRole(_ role: String, caller: Caller, clientID: Int) async throws {
+        for permission in try await service.rolePermissions(clientID: clientID, role: role)
+        where !(try await holds(permission, caller: caller, clientID: clientID)) {
+            throw HTTPError(.forbidden, detail: "you cannot give the role \(role): it grants \(permission), which you do not hold")
         }
     }
 

@@ -35,6 +35,9 @@ public struct AuthConfiguration: Sendable {
     public var signingAlgorithm: JWSAlgorithm = .rs256
     /// Request bodies of the auth endpoints are small; anything larger is refused with 413.
     public var maximumBodyBytes = 16 * 1024
+    /// Peers whose `X-Forwarded-For` / `Forwarded` headers are believed (the gateway's
+    /// addresses); empty: no forwarded header is ever believed.
+    public var trustedProxies: Set<String> = []
 
     public init(issuer: String, audience: String = "pulse", keyEncryptionKey: AESGCMKey) {
         self.issuer = issuer
@@ -94,6 +97,9 @@ public struct AuthConfiguration: Sendable {
                 throw AuthConfigurationError(message: "\(source): expected true or false, got \(text)")
             }
             configuration.secureCookies = flag
+        }
+        if let (text, _) = value("trusted_proxies") {
+            configuration.trustedProxies = Set(text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
         }
         if let (text, source) = value("signing_algorithm") {
             guard let algorithm = JWSAlgorithm(rawValue: text), SigningKey.signingAlgorithms.contains(algorithm) else {

@@ -97,8 +97,13 @@ public struct AuthRoutes: Sendable {
 
     // MARK: Helpers
 
+    /// The caller's address for throttling and audit: the peer's, unless the peer is one of the
+    /// configured proxies (`auth.trusted_proxies`), whose `X-Forwarded-For` / `Forwarded` then
+    /// names it. A header from anyone else is ignored, so it cannot spoof or spread a counter.
     func origin(_ request: HTTPRequest) -> RequestOrigin {
-        RequestOrigin(address: request.remoteAddress?.host ?? "unknown", userAgent: request.headers["User-Agent"])
+        let peer = request.remoteAddress?.host ?? "unknown"
+        let address = ForwardedAddress.client(peer: peer, headers: request.headers, trustedProxies: service.configuration.trustedProxies)
+        return RequestOrigin(address: address, userAgent: request.headers["User-Agent"])
     }
 
     func body(_ request: HTTPRequest) throws(OAuthError) -> AuthRequestBody {

@@ -57,11 +57,32 @@ extension AuthService {
         }
     }
 
+    /// Why an admin change was refused.
+    enum AdminRefusal: Error, Sendable, Equatable {
+        /// The change would leave the client without an active admin.
+        case lastAdmin
+    }
+
+    /// Whether `userID` is the only active holder of the `admin` role. Locks the active
+    /// admins' rows, so two admins disabling each other at once cannot both pass.
+    func isLastActiveAdmin(_ tx: PostgresTransaction, userID: Int) async throws -> Bool {
+        let admins = try await tx.query(
+            """
+            SELECT u.id FROM users u
+            JOIN user_roles ur ON ur.client_id = u.client_id AND ur.user_id = u.id
+            JOIN roles r ON r.client_id = ur.client_id AND r.id = ur.role_id
+            WHERE r.name = 'admin' AND u.active ORDER BY u.id FOR UPDATE OF u
+            """).map { try $0.decode(Int.self, at: 0) }
+        return admins == [userID]
+    }
+
     /// Disables a user, revokes its sessions and refresh tokens, and pushes a subject
-    /// revocation so its live access tokens stop everywhere. False when not in this tenant.
+    /// revocation so its live access tokens stop everywhere. False when not in this tenant;
+    /// `AdminRefusal.lastAdmin` for the client's last active admin.
     func disableUser(clientID: Int, userID: Int, origin: RequestOrigin) async throws -> Bool {
         let now = clock.now()
         return try await database.client(clientID).write { tx in
+            if try await isLastActiveAdmin(tx, userID: userID) { throw AdminRefusal.lastAdmin }
             guard try await tx.query("UPDATE users SET active = false WHERE id = $1 RETURNING id", userID).count == 1 else { return false }
             try await tx.query("UPDATE user_sessions SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL", userID, now)
             try await tx.query("UPDATE refresh_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL", userID, now)
@@ -70,6 +91,41 @@ extension AuthService {
             try await store.audit(tx, clientID: clientID, event: "user_disabled", outcome: "success", userID: userID,
                                   address: origin.address, userAgent: origin.userAgent, at: now)
             return true
+        }
+    }
+
+    /// Takes a role from a user; `AdminRefusal.lastAdmin` when that would leave no active admin.
+    /// False when the user does not hold the role (or is not in this tenant).
+    func removeRole(clientID: Int, userID: Int, role: String, origin: RequestOrigin) async throws -> Bool {
+        let now = clock.now()
+        return try await database.client(clientID).write { tx in
+            if role == "admin", try await isLastActiveAdmin(tx, userID: userID) { throw AdminRefusal.lastAdmin }
+            let removed = try await tx.query(
+                "DELETE FROM user_roles ur USING roles r WHERE r.client_id = ur.client_id AND r.id = ur.role_id AND ur.user_id = $1 AND r.name = $2 RETURNING ur.role_id",
+                userID, role)
+            guard removed.count > 0 else { return false }
+            // Tokens carry the role's permissions: the user signs in again to get the smaller set.
+            try await publish(tx, .subject(clientID: String(clientID), subject: String(userID), issuedBefore: now.addingTimeInterval(1),
+                                           until: revocationHorizon(now)))
+            try await store.audit(tx, clientID: clientID, event: "role_changed", outcome: "success", userID: userID,
+                                  address: origin.address, userAgent: origin.userAgent, details: ["removed": role], at: now)
+            return true
+        }
+    }
+
+    /// The permissions a role grants (`permission` or `permission@resource`); for a role that
+    /// does not exist yet, what it would get (the built-in definition, or nothing).
+    func rolePermissions(clientID: Int, role: String) async throws -> [String] {
+        let rows = try await database.client(clientID).read { tx in
+            try await tx.query(
+                "SELECT r.id, rp.permission, rp.resource FROM roles r LEFT JOIN role_permissions rp ON rp.client_id = r.client_id AND rp.role_id = r.id WHERE r.name = $1",
+                role)
+        }
+        if rows.count == 0 { return BuiltInRoles.permissions(of: role) ?? [] }
+        return try rows.compactMap { row in
+            guard let permission = try row.decode(String?.self, at: 1) else { return nil }
+            let resource = try row.decode(String?.self, at: 2) ?? "*"
+            return resource == "*" ? permission : "\(permission)@\(resource)"
         }
     }
 

@@ -60,13 +60,7 @@ struct UsersCommand: AsyncParsableCommand {
 
         func run() async throws {
             guard let normalised = TenantBootstrap.normalisedEmail(email) else { throw ValidationError("--email must be an address") }
-            var password = SecureRandom.token(byteCount: 12)
-            if passwordStdin {
-                guard let line = readLine(strippingNewline: true), line.count >= 8 else {
-                    throw ValidationError("the password on stdin needs at least 8 characters")
-                }
-                password = line
-            }
+            let password = try TenantBootstrap.password(fromStdin: passwordStdin)
             let id = try await options.withDatabase { database in
                 let clientID = try await AuthAdminOptions.clientID(slug: client, in: database)
                 return try await TenantBootstrap.createUser(clientID: clientID, email: normalised, password: password,

@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import PulseAuth
 import PulseCore
@@ -30,12 +31,15 @@ enum TenantBootstrap {
         }
     }
 
-    /// Creates a client and returns its id.
-    static func createClient(slug: String, name: String, in database: PostgresDatabase) async throws -> Int {
-        try await database.write { tx in
-            try await tx.query("INSERT INTO clients (name, slug) VALUES ($1, $2) RETURNING id", name, slug)[0]
+    /// Creates a client with its built-in roles (`admin`, `viewer`, `etl-admin`: PulseAuth's
+    /// `BuiltInRoles`) and returns its id.
+    static func createClient(slug: String, name: String, platform: Bool = false, in database: PostgresDatabase) async throws -> Int {
+        let id = try await database.write { tx in
+            try await tx.query("INSERT INTO clients (name, slug, is_platform) VALUES ($1, $2, $3) RETURNING id", name, slug, platform)[0]
                 .decode(Int.self, at: 0)
         }
+        if !platform { try await database.client(id).write { tx in try await BuiltInRoles.install(tx, clientID: id) } }
+        return id
     }
 
     /// The role's id, creating the role when missing.
@@ -57,6 +61,15 @@ enum TenantBootstrap {
         }
     }
 
+    /// The first line of stdin (at least 8 characters) or, without `fromStdin`, a new random one.
+    static func password(fromStdin: Bool) throws -> String {
+        guard fromStdin else { return SecureRandom.token(byteCount: 12) }
+        guard let line = readLine(strippingNewline: true), line.count >= 8 else {
+            throw ValidationError("the password on stdin needs at least 8 characters")
+        }
+        return line
+    }
+
     /// The normalised form of an email address, or nil when it is not one.
     static func normalisedEmail(_ email: String) -> String? {
         let normalised = email.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
@@ -69,6 +82,10 @@ enum TenantBootstrap {
                            in database: PostgresDatabase) async throws -> Int {
         let hash = PasswordHasher.production.hash(password)
         return try await database.client(clientID).write { tx in
+            // A client made before the built-in roles existed gets them now, not an empty role.
+            if roles.contains(where: { BuiltInRoles.permissions(of: $0) != nil }) {
+                try await BuiltInRoles.install(tx, clientID: clientID)
+            }
             let id = try await tx.query("INSERT INTO users (client_id, email, password_hash) VALUES ($1, $2, $3) RETURNING id",
                                         clientID, email, hash)[0].decode(Int.self, at: 0)
             for name in roles {

@@ -51,6 +51,9 @@ struct UpCommand: AsyncParsableCommand {
         environment["AUTH_KEY_ENCRYPTION_KEY"] = try stateSecret(platform, variable: "AUTH_KEY_ENCRYPTION_KEY", file: "auth.key")
         // Every service checks the CSRF token of cookie-authenticated writes with the same key.
         environment["AUTH_CSRF_KEY"] = try stateSecret(platform, variable: "AUTH_CSRF_KEY", file: "csrf.key")
+        // pulse-backend seals integration credentials with it, pulse-etl opens them (64 hex digits).
+        environment["PULSE_INTEGRATIONS_CREDENTIALS_KEY"] = try stateSecret(platform, variable: "PULSE_INTEGRATIONS_CREDENTIALS_KEY",
+                                                                            file: "integrations.key", hex: true)
         let specs = try serviceSpecs(platform, environment: environment)
         let supervisor = ProcessSupervisor(
             specs: specs,
@@ -134,13 +137,13 @@ struct UpCommand: AsyncParsableCommand {
     /// else made once from the CSPRNG into `<state_dir>/<file>` (mode 0600) and reused, so
     /// what an earlier run sealed or signed with it stays valid. Used for the auth service's
     /// key-encryption key (`auth.key`) and the CSRF key every service checks (`csrf.key`).
-    private func stateSecret(_ platform: Platform, variable: String, file: String) throws -> String {
+    private func stateSecret(_ platform: Platform, variable: String, file: String, hex: Bool = false) throws -> String {
         if let configured = platform.environment[variable], !configured.isEmpty { return configured }
         let path = platform.supervisor.stateDirectory + "/" + file
         if let stored = try? String(contentsOfFile: path, encoding: .utf8) {
             return stored.trimmingCharacters(in: .whitespacesAndNewlines)
         }
-        let key = SecureRandom.token(byteCount: 32)
+        let key = hex ? SecureRandom.bytes(32).map { String(format: "%02x", $0) }.joined() : SecureRandom.token(byteCount: 32)
         guard FileManager.default.createFile(atPath: path, contents: Data((key + "\n").utf8),
                                              attributes: [.posixPermissions: 0o600]) else {
             printError("pulse up: cannot write \(path)")

@@ -58,5 +58,36 @@ extension SandboxOrganisation {
             repo.reindex()
             repositories[r] = repo
         }
+        mutateJira(fraction: fraction, from: start, rng: &rng)
+    }
+
+    /// Jira's share: issues that get a new history (the next status on their way, or a label
+    /// edit), so their `updated` moves past the previous reference.
+    mutating func mutateJira(fraction: Double, from start: Int64, rng: inout SandboxRandom) {
+        guard !jira.issues.isEmpty else { return }
+        let next = ["10000": "10001", "10001": "10002", "10002": "10003", "10003": "10004", "10005": "10001", "10007": "10008", "10008": "10004"]
+        let changes = max(2, Int((Double(jira.issues.count) * fraction).rounded()))
+        for k in 0..<changes {
+            let i = rng.int(0..<jira.issues.count)
+            var issue = jira.issues[i]
+            let t = max(start + Int64(k * 3_000 / changes) + 30, issue.updated + 60)
+            let author = JiraGenerator.accounts[k % JiraGenerator.accounts.count]
+            let id = 900_000_000 + Int64(generation) * 100_000 + Int64(k)
+            if let to = next[issue.statusID] {
+                let from = jira.status(issue.statusID), target = jira.status(to)
+                issue.histories.append(SandboxHistory(id: id, author: author, created: t, items: [
+                    SandboxChangeItem(field: "status", fieldtype: "jira", fieldID: "status", from: from.id, fromString: from.name,
+                                      to: target.id, toString: target.name)]))
+            } else {
+                let old = issue.labels.joined(separator: " ")
+                issue.labels.append("touched-\(generation)")
+                issue.histories.append(SandboxHistory(id: id, author: author, created: t, items: [
+                    SandboxChangeItem(field: "labels", fieldtype: "jira", fieldID: "labels", from: nil, fromString: old, to: nil,
+                                      toString: issue.labels.joined(separator: " "))]))
+            }
+            issue.updated = t
+            JiraGenerator.finishStatus(&issue)
+            jira.issues[i] = issue
+        }
     }
 }

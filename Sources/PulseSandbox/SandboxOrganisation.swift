@@ -11,6 +11,7 @@ public struct SandboxOrganisation: Sendable {
     public var login: String
     public var users: [SandboxUser]
     public var repositories: [SandboxRepository]
+    public var jira: SandboxJira
     /// How many times `mutate(fraction:)` ran (0 for a fresh organisation).
     public var generation: Int
 
@@ -27,6 +28,8 @@ public struct SandboxOrganisation: Sendable {
             var generator = GitHubGenerator(seed: seed, index: i, scale: scale, reference: reference, users: users)
             return generator.generate()
         }
+        var jiraGenerator = JiraGenerator(seed: seed, scale: scale, reference: reference, repositories: repositories)
+        jira = jiraGenerator.generate()
     }
 
     public init(configuration: SandboxConfiguration) { self.init(seed: configuration.seed, scale: configuration.scale) }

@@ -100,7 +100,7 @@ public final class SandboxServer: Sendable {
             s.counter += 1
             let n = s.counter
             if let until = s.retryNotBefore, now < until {
-                var r = vendorLimited(Int((until - now).rounded(.up)), true)
+                var r = vendorLimited(Int((until - now).rounded(.up)), s.limitedWith429)
                 r.retryNotBefore = until
                 r.early = true
                 return r
@@ -111,7 +111,8 @@ public final class SandboxServer: Sendable {
             if faults.rateLimitEvery > 0 && n % faults.rateLimitEvery == 0 {
                 let until = now + Double(faults.retryAfterSeconds)
                 s.retryNotBefore = until
-                var r = vendorLimited(faults.retryAfterSeconds, n / faults.rateLimitEvery % 2 == 0)
+                s.limitedWith429 = n / faults.rateLimitEvery % 2 == 0
+                var r = vendorLimited(faults.retryAfterSeconds, s.limitedWith429)
                 r.retryNotBefore = until
                 return r
             }
@@ -148,6 +149,10 @@ struct SandboxState: Sendable {
     var budgets: [String: GitHubBudget] = [:]
     var counter = 0
     var retryNotBefore: Double?
+    /// Whether the refusal in force answers 429 (else 403, GitHub).
+    var limitedWith429 = false
+    /// Sorted search results by query, for the organisation generation they were computed on.
+    var searchCache: [String: (generation: Int, positions: [Int])] = [:]
     /// Listings already shifted once (fault `shiftingPages`).
     var shifted: Set<String> = []
 }
@@ -165,6 +170,8 @@ struct SandboxReply: Sendable {
     var contentType: String = "application/json; charset=utf-8"
     var headers: [(String, String)] = []
     var retryNotBefore: Double?
+    /// Whether the refusal in force answers 429 (else 403, GitHub).
+    var limitedWith429 = false
     var early = false
 
     init(status: Int = 200, json: SandboxJSON? = nil, raw: [UInt8]? = nil, contentType: String = "application/json; charset=utf-8",

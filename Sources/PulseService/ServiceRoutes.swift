@@ -17,6 +17,7 @@ public struct ServiceRoutes: Sendable {
     public mutating func add(
         _ method: HTTPMethod, _ pattern: String, summary: String,
         responses: [RouteDescription.Response] = [.init(200, "OK")], requestContentType: String? = nil,
+        requestSchema: OpenAPIDocument.Schema? = nil, queryParameters: [OpenAPIDocument.Parameter] = [],
         middleware: [any Middleware] = [], _ handler: @escaping Router.Handler
     ) {
         var responses = responses
@@ -34,7 +35,8 @@ public struct ServiceRoutes: Sendable {
             }
         }
         let description = RouteDescription(method: method.rawValue, pattern: pattern, summary: summary,
-                                           responses: responses, requestContentType: requestContentType)
+                                           responses: responses, requestContentType: requestContentType,
+                                           requestSchema: requestSchema, queryParameters: queryParameters)
         descriptions.removeAll { $0.method == description.method && $0.pattern == description.pattern }
         descriptions.append(description)
     }

@@ -6,10 +6,12 @@ import Testing
 
 @Suite("Auth service: RBAC administration and authorize")
 struct AdminTests {
-    /// A client with an administrator holding `users:*` and `service_accounts:admin`.
+    /// A client with an administrator holding `users:*`, `service_accounts:admin` and `dora:*`
+    /// (nobody grants a permission they do not hold, so the admin needs `dora:*` to hand out `dora:read`).
     static func adminSetup(_ h: AuthHarness) async throws -> (client: (id: Int, slug: String), auth: [(String, String)]) {
         let client = try await h.createClient()
         try await h.grant(clientID: client.id, role: "admin", permission: "users:*")
+        try await h.grant(clientID: client.id, role: "admin", permission: "dora:*")
         try await h.grant(clientID: client.id, role: "admin", permission: "service_accounts:admin")
         try await h.createUser(clientID: client.id, email: "root@example.com", password: "pw", roles: ["admin"])
         let token = try #require(try await h.login(slug: client.slug, email: "root@example.com", password: "pw").string("access_token"))

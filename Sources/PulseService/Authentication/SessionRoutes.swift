@@ -9,15 +9,26 @@ public enum SessionRoutes {
     public static func register(on routes: inout ServiceRoutes, path: String, auth: ServiceAuthentication, service: String,
                                 permission: String) {
         let require = auth.require(permission)
-        routes.get(path, summary: "The signed-in identity as this service sees it (bearer token or session cookie; needs \(permission)).",
-                   middleware: [require]) { request in
+        routes.add(.get, path, summary: "The signed-in identity as this service sees it (bearer token or session cookie; needs \(permission)).",
+                   responses: [.init(200, "The identity", schema: schema)], middleware: [require]) { request in
             try document(request, service: service)
         }
-        routes.post(path + "/ping", summary: "Checks an authenticated write (cookie callers need X-CSRF-Token; needs \(permission)); changes nothing.",
-                    middleware: [require]) { request in
+        routes.add(.post, path + "/ping", summary: "Checks an authenticated write (cookie callers need X-CSRF-Token; needs \(permission)); changes nothing.",
+                   responses: [.init(200, "The identity", schema: schema)], requestContentType: "application/json",
+                   requestSchema: OpenAPIDocument.Schema(type: "object", description: "Ignored"), middleware: [require]) { request in
             try document(request, service: service)
         }
     }
+
+    /// The JSON Schema of `Document`.
+    static let schema: OpenAPIDocument.Schema = {
+        let string = OpenAPIDocument.Schema(type: "string"), strings = OpenAPIDocument.Schema(type: "array", items: string)
+        return OpenAPIDocument.Schema(
+            type: "object",
+            properties: ["service": string, "kind": string, "user": string, "client_id": string, "roles": strings, "permissions": strings,
+                         "session_id": string, "credential": .init(type: "string", enum: ["bearer", "session_cookie"])],
+            required: ["service", "kind", "user", "client_id", "roles", "permissions", "credential"])
+    }()
 
     struct Document: Encodable {
         var service: String
