@@ -209,4 +209,37 @@ struct ServiceProcessTests {
         }
         await h.shutdown()
     }
+
+    @Test func aStoppedInstanceHandsItsRunningJobBackAtOnce() async throws {
+        let h = try await JobTestHarness.make(dedicatedCluster: true)
+        let client = try await h.createClient()
+        let feed = Feed(pages: 10, perPage: 2, delay: .milliseconds(300))
+        try await withLiveHTTPServer(responder: feed.router(prefix: "/feed")) { _, feedPort in
+            let integration = try await feedIntegration(h, client: client.id, port: feedPort, name: "term")
+            let job = try await h.enqueue(client.id, integration)
+            // A long lease: only the hand-back can make the job claimable again within the test.
+            let first = try Self.start(h, name: "term-first", environment: ["ETL_LEASE_SECONDS": "120"])
+            try await Self.waitFor(30, "two committed pages") { try await h.job(client.id, job).pages >= 2 }
+            _ = ChildProcess.send(SIGTERM, to: first.pid)
+            try await Self.waitFor(10, "the job back in the queue") { try await h.job(client.id, job).status == "queued" }
+            #expect(await waitForExit(first.pid) == .exited(0))  // a clean exit, no crash at exit
+            let released = try await h.job(client.id, job)
+            #expect(released.pages >= 2 && released.pages < 10)
+            let second = try Self.start(h, name: "term-second", environment: ["ETL_LEASE_SECONDS": "120"])
+            try await Self.waitFor(30, "the job to finish") { try await h.job(client.id, job).status == "succeeded" }
+            await Self.stop(second)
+            #expect(try await h.job(client.id, job).items == 20)
+            #expect(try await h.database.query("SELECT count(*) FROM deployments WHERE external_id LIKE 'term-%'", [], clientID: client.id)[0]
+                .decode(Int.self, at: 0) == 20)
+        }
+        await h.shutdown()
+    }
+
+    func waitForExit(_ pid: pid_t) async -> ChildExit? {
+        for _ in 0..<500 {
+            if let exit = ChildProcess.reap(pid) { return exit }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return nil
+    }
 }

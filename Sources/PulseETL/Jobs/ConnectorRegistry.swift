@@ -23,12 +23,12 @@ public struct ConnectorRegistry: Sendable {
         return try factory(integration, client, logger)
     }
 
-    /// What the pulse-etl executable registers: GitHub, and the JSON feed connector for
-    /// `custom` integrations. (Jira: `registry.register("jira") { JiraConnector(integration: $0, client: $1, logger: $2) }`
-    /// once the `jira` branch is merged beside this one.)
+    /// What the pulse-etl executable registers: GitHub, Jira, and the JSON feed connector for
+    /// `custom` integrations.
     public static var standard: ConnectorRegistry {
         var registry = ConnectorRegistry()
         registry.register("github") { integration, client, logger in GitHubConnector(integration: integration, client: client, logger: logger) }
+        registry.register("jira") { integration, client, logger in JiraConnector(integration: integration, client: client, logger: logger) }
         registry.register("custom") { integration, client, logger in JSONFeedConnector(integration: integration, client: client, logger: logger) }
         return registry
     }

@@ -192,6 +192,22 @@ public struct JobStore: Sendable {
         }
     }
 
+    /// Puts a running job of `owner` back in the queue, checkpoint kept (the process is stopping).
+    @discardableResult
+    public func release(_ job: ClaimedJob, owner: String) async throws -> Bool {
+        try await database.write(clientID: job.clientID) { tx in
+            let rows = try await tx.query(
+                """
+                UPDATE etl_job_runs SET status = 'queued', lease_owner = NULL, lease_expires_at = NULL, scheduled_at = now(),
+                    next_attempt_at = NULL
+                WHERE id = $1 AND lease_owner = $2 AND status = 'running' RETURNING \(Self.jobColumns)
+                """, job.id, owner)
+            guard let row = rows.first else { return false }
+            try await Self.notifyProgress(tx, clientID: job.clientID, event: "released", json: try row.decode(String.self, at: 0))
+            return true
+        }
+    }
+
     static func notifyProgress(_ tx: PostgresTransaction, clientID: Int, event: String, json: String) async throws {
         try await tx.query("SELECT pg_notify($1, $2)", progressChannel, #"{"client_id":\#(clientID),"event":"\#(event)","job":\#(json)}"#)
     }

@@ -55,7 +55,7 @@ public final class JobWorker: Sendable {
     let scheduler: JobScheduler
     let logger: Logger
     let metrics: JobMetrics?
-    private let running = Mutex<Set<Int>>([])
+    private let running = Mutex<[Int: ClaimedJob]>([:])
 
     public init(database: PostgresDatabase, registry: ConnectorRegistry, loader: IntegrationLoader, scope: InstanceScope = .shared,
                 configuration: JobWorkerConfiguration = .init(), client: HTTPClient, owner: String? = nil, metrics: JobMetrics? = nil,
@@ -93,10 +93,10 @@ public final class JobWorker: Sendable {
                     var claimed = false
                     while running.withLock({ $0.count }) < configuration.maxConcurrentJobs, let job = try await claimNext() {
                         claimed = true
-                        running.withLock { _ = $0.insert(job.id) }
+                        running.withLock { $0[job.id] = job }
                         Task { [self] in
                             await run(job)
-                            running.withLock { _ = $0.remove(job.id) }
+                            running.withLock { _ = $0.removeValue(forKey: job.id) }
                         }
                     }
                     failures = 0
@@ -112,9 +112,20 @@ public final class JobWorker: Sendable {
         }
     }
 
+    /// Hands the jobs this process runs back to the queue (`queued`, lease released,
+    /// checkpoint kept) so another instance, or this one restarted, resumes them at once
+    /// instead of after the lease. Called on SIGTERM; a page committing meanwhile is refused
+    /// (its lease check fails), so nothing is stored twice.
+    public func releaseRunningJobs() async {
+        for job in running.withLock({ Array($0.values) }) {
+            _ = try? await store.release(job, owner: owner)
+        }
+    }
+
     /// Due schedules enqueued, then the next claimable job of any client in scope.
     func claimNext() async throws -> ClaimedJob? {
-        for clientID in try await store.clientsWithDueWork(dedicated: scope.clientID) {
+        // In random order: no client's backlog keeps the others waiting.
+        for clientID in try await store.clientsWithDueWork(dedicated: scope.clientID).shuffled() {
             try await scheduler.enqueueDue(clientID: clientID)
             if let job = try await store.claim(clientID: clientID, owner: owner, leaseSeconds: configuration.leaseSeconds) {
                 return job

@@ -123,7 +123,7 @@ public struct LogReader: Sendable {
         var result: [String: UInt64] = [:]
         for client in clients {
             let size = (try? FileManager.default.attributesOfItem(atPath: path(client: client))[.size] as? UInt64) ?? 0
-            result[client] = size ?? 0
+            result[client] = size
         }
         return result
     }

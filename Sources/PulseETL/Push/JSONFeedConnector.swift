@@ -90,7 +90,7 @@ public struct JSONFeedConnector: SyncConnector {
         var headers = HTTPHeaders()
         headers.add(name: "Accept", value: "application/json")
         if let token { headers.add(name: "Authorization", value: "Bearer \(token)") }
-        var attempt = 0
+        var attempt = 0, waits = 0
         while true {
             attempt += 1
             let response: HTTPClientResponse
@@ -106,7 +106,9 @@ public struct JSONFeedConnector: SyncConnector {
             case 200: return response.body
             case 401, 403: throw SyncError("the feed answered \(response.status.code): check the integration's token", retryable: false)
             case 404, 410: throw SyncError("the feed answered \(response.status.code) for \(url): check base_url", retryable: false)
-            case 429, 503 where response.headers["Retry-After"] != nil:
+            case let code where code == 429 || (code == 503 && response.headers["Retry-After"] != nil):
+                waits += 1
+                guard waits <= 20 else { throw SyncError("the feed kept answering \(code) (20 waits)", retryable: true) }
                 let seconds = min(300, Double(response.headers["Retry-After"] ?? "1") ?? 1)
                 context.progress(SyncProgressEvent(.rateLimitWait(seconds: seconds, reason: "the feed answered \(response.status.code) with Retry-After")))
                 try await Task.sleep(for: .seconds(seconds))

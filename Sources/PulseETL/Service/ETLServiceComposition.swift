@@ -45,6 +45,7 @@ public enum ETLServiceComposition {
                                client: try HTTPClient(), metrics: JobMetrics(registry: definition.metrics), logger: logger.with(category: .orch))
         _ = try await InstanceLease.start(scope: scope, owner: worker.owner, database: database, logger: logger)
         _ = worker.start()
+        ShutdownHandoff.install(worker)  // a stopping process hands its running jobs back
         let progress = ProgressBroadcaster(database: database, logger: logger)
         _ = try progress.start(conninfo: database.primary.conninfo)
 
