@@ -161,12 +161,14 @@ let package = Package(
         ),
 
         // MARK: Analytics: DORA engine, derived delivery facts, analytics API (issue 14)
+        // Optimised even in debug builds: the engine walks commit graphs of whole repositories.
         .target(
             name: "PulseAnalytics",
             dependencies: [
                 "PulsePostgres", "PulseHTTP", "PulseService",
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            swiftSettings: optimisedAlways
         ),
 
         // MARK: AI service library: embedding pipeline, indexes, search, predictions (issue 15)

@@ -205,6 +205,52 @@ struct AnalyticsAPITests {
         })
     }
 
+    @Test func sqlAggregatesEqualTheEngineOnTheDerivedRows() async throws {
+        let h = try await AnalyticsHarness()
+        let (a, _, _) = try await Self.seedA(h)
+        let raw = RawFacts(scope: h.database.client(a))
+        let pay = try await h.database.client(a).query("SELECT id FROM repositories WHERE client_id = $1 AND full_name = 'acme/pay'", [a])[0]
+            .decode(Int.self, at: 0)
+        // More history: direct pushes deployed over two weeks, one more incident.
+        for (i, hours) in [30.0, 55, 80, 130, 200, 260].enumerated() {
+            try await raw.commit(pay, 20 + i, parents: [i == 0 ? 3 : 19 + i], at: hours - 3 - Double(i))
+            try await raw.deployment(pay, 20 + i, at: hours)
+        }
+        try await raw.jiraIncident(key: "PAY-2", repository: "acme/pay", at: 131, resolved: 150)
+        try await h.recomputer.recompute(clientID: a, full: true)
+        for (from, to) in [("2026-01-05", "2026-01-11"), ("2026-01-05", "2026-01-05"), ("2026-01-06", "2026-01-20"), ("2025-12-01", "2026-02-28")] {
+            let period = try #require(DORAPeriod(from: from, to: to))
+            let (engine, sql) = try await h.database.client(a).read { tx in
+                let rows = try await DORAReadModel.deployments(tx, clientID: a, repositoryIDs: nil, from: period.start, to: period.end)
+                let aggregates = try await DORAAggregates.load(tx, clientID: a, repositoryIDs: nil, from: period.start, to: period.end,
+                                                               grouping: .buckets([(period.start, period.end)]))
+                return (DORAMetrics.figures(rows, period: period), (aggregates[0] ?? DORAAggregate()).figures(period))
+            }
+            #expect(engine.deployments == sql.deployments && engine.deploymentDays == sql.deploymentDays, "\(from)")
+            #expect(engine.medianDeploymentDaysPerWeek == sql.medianDeploymentDaysPerWeek && engine.failedDeployments == sql.failedDeployments)
+            #expect(engine.leadTimeChanges == sql.leadTimeChanges && engine.reworkDeployments == sql.reworkDeployments)
+            for (x, y) in [(engine.leadTime.median, sql.leadTime.median), (engine.leadTime.p75, sql.leadTime.p75),
+                           (engine.leadTime.p90, sql.leadTime.p90), (engine.recoveryMedian, sql.recoveryMedian), (engine.recoveryP90, sql.recoveryP90)] {
+                #expect((x == nil) == (y == nil) && abs((x ?? 0) - (y ?? 0)) < 1e-6, "\(from): \(String(describing: x)) vs \(String(describing: y))")
+            }
+            #expect(engine.changeFailureRate == sql.changeFailureRate && engine.recoveryCount == sql.recoveryCount)
+        }
+    }
+
+    @Test func insightsSayWhatMovedByHowMuchAndWhere() async throws {
+        let h = try await AnalyticsHarness()
+        let (a, _, _) = try await Self.seedA(h)
+        try await h.recomputer.recompute(clientID: a, full: true)
+        // As if computed on 2026-01-20: the last 30 days (Dec 22 - Jan 20) against the 30 before.
+        try await h.database.client(a).write { tx in try await DORAInsights.generate(tx, clientID: a, now: t0.addingTimeInterval(15 * 86400)) }
+        let rows = try await h.database.client(a).query(
+            "SELECT metric, insight, value, period_start::text FROM dora_metric_insights WHERE client_id = $1 ORDER BY metric", [a])
+        let insights = try rows.map { (try $0.decode(String.self, at: 0), try $0.decode(String.self, at: 1)) }
+        #expect(insights.first { $0.0 == "deployment_frequency" }?.1
+            == "Deployments rose from 0 to 3 in the last 30 days, driven mostly by acme/pay.")
+        #expect(try rows[0].decode(String.self, at: 3) == "2025-12-22")
+    }
+
     @Test func theSeededBenchmarksAreTheCatalogAndReadsGoToTheReplica() async throws {
         let h = try await AnalyticsHarness()
         let bands = try await h.database.read(.analytics) { tx in try await DORAReadModel.benchmarks(tx) }

@@ -60,41 +60,48 @@ struct DORARoutes {
             let settings = try await DORAFactLoader.settings(tx, clientID: clientID)
             let years = try Self.years(request, classifier: classifier, settings: settings)
             let period = scope.period, previous = period.previous
-            let rows = try await DORAReadModel.deployments(tx, clientID: clientID, repositoryIDs: scope.repositoryIDs,
-                                                           from: previous.start, to: period.end)
-            var object = Self.figuresObject(DORAMetrics.figures(rows, period: period), classifier: classifier, years: years)
+            let weeks = Self.weeks(period)
+            let buckets = [(period.start, period.end), (previous.start, previous.end)] + weeks.map { ($0.start, $0.end) }
+            let aggregates = try await DORAAggregates.load(tx, clientID: clientID, repositoryIDs: scope.repositoryIDs,
+                                                           from: previous.start, to: period.end, grouping: .buckets(buckets))
+            func figures(_ index: Int, _ p: DORAPeriod) -> DORAFigures { (aggregates[index] ?? DORAAggregate()).figures(p) }
+            var object = Self.figuresObject(figures(0, period), classifier: classifier, years: years)
             object["from"] = JSONDoc.day(period.start)
             object["to"] = JSONDoc.day(period.end.addingTimeInterval(-86400))
             object["scope"] = scope.label.isEmpty ? ["client": clientID] : scope.label
-            var previousObject = Self.figuresObject(DORAMetrics.figures(rows, period: previous), classifier: classifier, years: years)
+            var previousObject = Self.figuresObject(figures(1, previous), classifier: classifier, years: years)
             previousObject["from"] = JSONDoc.day(previous.start)
             previousObject["to"] = JSONDoc.day(previous.end.addingTimeInterval(-86400))
             object["previous_period"] = previousObject
-            object["trend"] = Self.trend(rows, period: period)
+            object["trend"] = weeks.enumerated().map { i, week in Self.trendEntry(figures(2 + i, week), week: week) }
             Self.stamp(&object, try await DORAReadModel.state(tx, clientID: clientID))
             return try JSONDoc.response(object)
         }
     }
 
-    /// One entry per ISO week overlapping the period (cut to the period).
-    static func trend(_ rows: [DerivedDeployment], period: DORAPeriod) -> [[String: Any]] {
-        var result: [[String: Any]] = []
+    /// The ISO weeks overlapping the period, cut to it.
+    static func weeks(_ period: DORAPeriod) -> [DORAPeriod] {
+        var result: [DORAPeriod] = []
         let weekday = (utcCalendar.component(.weekday, from: period.start) + 5) % 7
         var start = period.start.addingTimeInterval(-Double(weekday) * 86400)
         while start < period.end {
             let from = max(start, period.start), to = min(start.addingTimeInterval(7 * 86400), period.end)
-            let week = DORAPeriod(start: from, days: Int((to.timeIntervalSince(from) / 86400).rounded()))
-            let f = DORAMetrics.figures(rows, period: week)
-            result.append([
-                "week_start": JSONDoc.day(start), "from": JSONDoc.day(from), "to": JSONDoc.day(to.addingTimeInterval(-86400)),
-                "deployments": f.deployments, "deployment_days": f.deploymentDays, "lead_time_changes": f.leadTimeChanges,
-                "lead_time_median_seconds": JSONDoc.value(f.leadTime.median), "failed_deployments": f.failedDeployments,
-                "change_failure_rate": JSONDoc.value(f.changeFailureRate), "recovery_time_median_seconds": JSONDoc.value(f.recoveryMedian),
-                "rework_deployments": f.reworkDeployments,
-            ])
+            result.append(DORAPeriod(start: from, days: Int((to.timeIntervalSince(from) / 86400).rounded())))
             start = start.addingTimeInterval(7 * 86400)
         }
         return result
+    }
+
+    /// One trend entry: a week (cut to the period) and its figures.
+    static func trendEntry(_ f: DORAFigures, week: DORAPeriod) -> [String: Any] {
+        let weekday = (utcCalendar.component(.weekday, from: week.start) + 5) % 7
+        return [
+            "week_start": JSONDoc.day(week.start.addingTimeInterval(-Double(weekday) * 86400)), "from": JSONDoc.day(week.start),
+            "to": JSONDoc.day(week.end.addingTimeInterval(-86400)), "deployments": f.deployments, "deployment_days": f.deploymentDays,
+            "lead_time_changes": f.leadTimeChanges, "lead_time_median_seconds": JSONDoc.value(f.leadTime.median),
+            "failed_deployments": f.failedDeployments, "change_failure_rate": JSONDoc.value(f.changeFailureRate),
+            "recovery_time_median_seconds": JSONDoc.value(f.recoveryMedian), "rework_deployments": f.reworkDeployments,
+        ]
     }
 
     func repositories(_ request: HTTPRequest) async throws -> HTTPResponse {
@@ -105,11 +112,11 @@ struct DORARoutes {
             let settings = try await DORAFactLoader.settings(tx, clientID: clientID)
             let years = try Self.years(request, classifier: classifier, settings: settings)
             let names = try await DORAReadModel.repositoryNames(tx, clientID: clientID)
-            let rows = try await DORAReadModel.deployments(tx, clientID: clientID, repositoryIDs: nil, from: period.start, to: period.end)
-            let grouped = Dictionary(grouping: rows, by: \.repositoryID)
+            let aggregates = try await DORAAggregates.load(tx, clientID: clientID, repositoryIDs: nil, from: period.start, to: period.end,
+                                                           grouping: .repository)
             var repositories: [String: Any] = [:]
             for (id, name) in names {
-                repositories[name] = Self.figuresObject(DORAMetrics.figures(grouped[id] ?? [], period: period), classifier: classifier, years: years)
+                repositories[name] = Self.figuresObject((aggregates[id] ?? DORAAggregate()).figures(period), classifier: classifier, years: years)
             }
             var object: [String: Any] = ["repositories": repositories, "from": JSONDoc.day(period.start),
                                          "to": JSONDoc.day(period.end.addingTimeInterval(-86400))]

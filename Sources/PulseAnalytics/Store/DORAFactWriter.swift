@@ -95,6 +95,10 @@ public enum DORAFactWriter {
                     started_at = EXCLUDED.started_at, resolved_at = EXCLUDED.resolved_at,
                     repository_reference = EXCLUDED.repository_reference, deployment_reference = EXCLUDED.deployment_reference,
                     repository_id = EXCLUDED.repository_id
+                WHERE (incidents.work_item_id, incidents.title, incidents.description, incidents.started_at, incidents.resolved_at,
+                       incidents.repository_reference, incidents.deployment_reference, incidents.repository_id)
+                      IS DISTINCT FROM (EXCLUDED.work_item_id, EXCLUDED.title, EXCLUDED.description, EXCLUDED.started_at,
+                       EXCLUDED.resolved_at, EXCLUDED.repository_reference, EXCLUDED.deployment_reference, EXCLUDED.repository_id)
                 """, [clientID, id, incident.externalID, incident.title, incident.description, incident.startedAt,
                       incident.resolvedAt, incident.repositoryReference, incident.deploymentReference])
             count += 1

@@ -1,5 +1,6 @@
 import Foundation
 import PulsePostgres
+import Synchronization
 
 /// Reads the derived facts back (on the replica) for the API: a query never walks the graph.
 public enum DORAReadModel {
@@ -39,8 +40,18 @@ public enum DORAReadModel {
         return names
     }
 
-    /// The bands of `dora_market_benchmarks`.
+    /// Bands read in the last minute (they change only with a migration).
+    static let bandCache = Mutex<(bands: [BenchmarkBand], at: Date)?>(nil)
+
+    /// The bands of `dora_market_benchmarks` (cached for 60 s per process).
     public static func benchmarks(_ tx: PostgresTransaction) async throws -> [BenchmarkBand] {
+        if let cached = bandCache.withLock({ $0 }), Date().timeIntervalSince(cached.at) < 60 { return cached.bands }
+        let bands = try await loadBenchmarks(tx)
+        bandCache.withLock { $0 = (bands, Date()) }
+        return bands
+    }
+
+    static func loadBenchmarks(_ tx: PostgresTransaction) async throws -> [BenchmarkBand] {
         try await tx.query(
             "SELECT report_year, metric, tier, lower_bound, upper_bound, COALESCE(value_label, ''), source FROM dora_market_benchmarks"
         ).compactMap { row in

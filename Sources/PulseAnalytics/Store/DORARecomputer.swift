@@ -61,8 +61,9 @@ public actor DORARecomputer {
                 (try await DORAFactLoader.settings(tx, clientID: clientID), try await DORAFactWriter.deriveJiraIncidents(tx, clientID: clientID))
             }
             let engine = try DeliveryDerivation(settings: settings)
-            // A margin: rows committed while the previous run read are looked at again.
-            let since = full ? nil : previous?.addingTimeInterval(-60)
+            // computed_at is when the previous run began; a 2 s margin catches rows whose
+            // transaction began just before it and committed while it read.
+            let since = full ? nil : previous?.addingTimeInterval(-2)
             let repositories = try await scope.read { tx in try await DORAFactLoader.repositoryIDs(tx, clientID: clientID, touchedSince: since) }
             let incidents = try await scope.read { tx in try await DORAFactLoader.incidents(tx, clientID: clientID) }
             var deployments = 0
