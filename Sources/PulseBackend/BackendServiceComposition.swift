@@ -33,13 +33,16 @@ public enum BackendServiceComposition {
         public var description: String
     }
 
+    /// Returns the service's `ServiceAuthentication`, for other route families composed into
+    /// pulse-backend (the analytics API: `AnalyticsComposition.install(into:auth:logger:)`).
+    @discardableResult
     public static func install(into service: inout ServiceDefinition, logger: Logger,
-                               environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+                               environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ServiceAuthentication {
         let auth = try ServiceAuthentication.install(into: &service, environment: environment, logger: logger)
         SessionRoutes.register(on: &service.routes, path: "/api/v1/session", auth: auth, service: "backend", permission: "analytics:read")
         guard let database = service.database else {
             logger.warning("No database: pulse-backend serves only /api/v1/session")
-            return
+            return auth
         }
         // The environment wins (as ServiceMain's loading does); tests pass it here too.
         let key = environment["PULSE_INTEGRATIONS_CREDENTIALS_KEY"].flatMap { $0.isEmpty ? nil : $0 }
@@ -47,6 +50,7 @@ public enum BackendServiceComposition {
         let sealer = try credentialSealer(key: key, logger: logger)
         let context = BackendContext(database: database, auth: auth, sealer: sealer, logger: logger)
         register(on: &service.routes, context: context)
+        return auth
     }
 
     /// Every backend route (tests compose a service with this too).
