@@ -75,6 +75,9 @@ enum LogoValidation {
             ("<foreignobject", "embeds HTML (foreignObject)"), ("javascript:", "contains a javascript: URL"),
             ("<iframe", "embeds an iframe"), ("<embed", "embeds content"), ("<object", "embeds content"),
             ("@import", "imports external styles"), ("<use", "references other content (<use>)"),
+            // Animations can rewrite an href at run time (<set attributeName="href" to="javascript:…">).
+            ("<set", "animates attributes (<set>)"), ("<animate", "animates attributes (<animate>)"),
+            ("<handler", "has an event handler element"), ("<listener", "has an event listener element"),
         ]
         for (needle, reason) in refused where lower.contains(needle) { throw BodyProblem.invalid("logo", "SVG \(reason)") }
         // Event handlers: an attribute named on… (onload=, onclick =, …).

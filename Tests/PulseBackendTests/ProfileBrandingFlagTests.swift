@@ -74,6 +74,8 @@ struct ProfileBrandingFlagTests {
             #expect(try await upload(Array(handler.utf8), "image/svg+xml").0 == 400)
             let external = #"<svg xmlns="http://www.w3.org/2000/svg"><image href="https://evil.test/x.png"/></svg>"#
             #expect(try await upload(Array(external.utf8), "image/svg+xml").0 == 400)
+            let animated = #"<svg xmlns="http://www.w3.org/2000/svg"><a><set attributeName="href" to="jav&#x61;script:alert(1)"/><rect/></a></svg>"#
+            #expect(try await upload(Array(animated.utf8), "image/svg+xml").1 == "field 'logo' SVG animates attributes (<set>)")
             let clean = ##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><rect width="10" height="10" fill="#04c"/></svg>"##
             let svg = try await upload(Array(clean.utf8), "image/svg+xml")
             #expect(svg.0 == 201)
