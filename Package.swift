@@ -160,6 +160,34 @@ let package = Package(
             ]
         ),
 
+        // MARK: Analytics: DORA engine, derived delivery facts, analytics API (issue 14)
+        .target(
+            name: "PulseAnalytics",
+            dependencies: [
+                "PulsePostgres", "PulseHTTP", "PulseService",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // MARK: AI service library: embedding pipeline, indexes, search, predictions (issue 15)
+        .target(
+            name: "PulseAI",
+            dependencies: [
+                "PulseService", "PulseHTTP", "PulseHTTPClient", "PulsePostgres", "PulseSecurity", "PulseObservability", "PulseVector",
+                "PulseEmbeddings",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // MARK: Frontend gateway: routing table, reverse proxy, web app files, rate limits (issue 11/16)
+        .target(
+            name: "PulseGateway",
+            dependencies: [
+                "PulseService", "PulseHTTP", "PulseHTTPClient", "PulseConfiguration",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
         // MARK: The library product
         .target(
             name: "PulseCore",
@@ -171,11 +199,11 @@ let package = Package(
         ),
 
         // MARK: Executables (thin: build the service from its configuration)
-        .executableTarget(name: "PulseGatewayService", dependencies: ["PulseCore"]),
+        .executableTarget(name: "PulseGatewayService", dependencies: ["PulseGateway", "PulseService"]),
         .executableTarget(name: "PulseAuthService", dependencies: ["PulseCore", "PulseAuth"]),
-        .executableTarget(name: "PulseBackendService", dependencies: ["PulseCore", "PulseBackend"]),
+        .executableTarget(name: "PulseBackendService", dependencies: ["PulseCore", "PulseBackend", "PulseAnalytics"]),
         .executableTarget(name: "PulseETLService", dependencies: ["PulseCore", "PulseETL"]),
-        .executableTarget(name: "PulseAIService", dependencies: ["PulseCore"]),
+        .executableTarget(name: "PulseAIService", dependencies: ["PulseCore", "PulseAI"]),
         .executableTarget(
             name: "PulseCLI",
             dependencies: ["PulseCore", "PulseAuth", "PulseSandbox", .product(name: "ArgumentParser", package: "swift-argument-parser")]
@@ -197,6 +225,8 @@ let package = Package(
         // MARK: Test support and tests
         .target(name: "PulseTestSupport", dependencies: ["PulseCore"], path: "Tests/PulseTestSupport"),
         .testTarget(name: "PulseSystemTests", dependencies: ["PulseSystem", "PulseTestSupport"]),
+        .testTarget(name: "PulseConfigurationTests", dependencies: ["PulseConfiguration", "PulseTestSupport"]),
+        .testTarget(name: "PulseObservabilityTests", dependencies: ["PulseObservability", "PulseTestSupport"]),
         .testTarget(name: "PulseHTTPTests", dependencies: ["PulseHTTP", "PulseTestSupport"]),
         .testTarget(name: "PulseHTTPClientTests", dependencies: ["PulseHTTPClient", "PulseHTTP", "PulseTestSupport"]),
         .testTarget(name: "PulseWebSocketTests", dependencies: ["PulseWebSocket", "PulseHTTP", "PulseTestSupport"]),
@@ -213,6 +243,9 @@ let package = Package(
             name: "PulseETLTests", dependencies: ["PulseETL", "PulseSandbox", "PulseTestSupport"],
             exclude: ["GitHubFixtures"]),
         .testTarget(name: "PulseBackendTests", dependencies: ["PulseBackend", "PulseAuth", "PulseSandbox", "PulseTestSupport"]),
+        .testTarget(name: "PulseAnalyticsTests", dependencies: ["PulseAnalytics", "PulseTestSupport"]),
+        .testTarget(name: "PulseAITests", dependencies: ["PulseAI", "PulseTestSupport"]),
+        .testTarget(name: "PulseGatewayTests", dependencies: ["PulseGateway", "PulseTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -5,7 +5,8 @@
 set -euo pipefail
 
 need_apt=()
-for pkg in libpq-dev libssl-dev openssl zlib1g-dev pkg-config postgresql-15 postgresql-client-15; do
+# chromium + chromium-driver: the web app's browser tests (Tests/web).
+for pkg in libpq-dev libssl-dev openssl zlib1g-dev pkg-config postgresql-15 postgresql-client-15 chromium chromium-driver; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
 done
 if [ "${#need_apt[@]}" -gt 0 ]; then
@@ -22,3 +23,12 @@ if ! python3 -c 'import websockets' >/dev/null 2>&1; then
   echo "install-deps: pip install websockets"
   python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore 'websockets>=12' >/dev/null
 fi
+
+# Browser tests of the web app (Tests/web): Selenium, the axe-core bindings, pytest, and Pillow to
+# shrink the committed screenshots (Chromium and its driver come from Debian, above).
+for module in selenium:selenium axe_selenium_python:axe-selenium-python pytest:pytest PIL:pillow; do
+  if ! python3 -c "import ${module%%:*}" >/dev/null 2>&1; then
+    echo "install-deps: pip install ${module#*:}"
+    python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore "${module#*:}" >/dev/null
+  fi
+done

@@ -17,6 +17,20 @@ swift build --build-tests
 echo "== swift test"
 swift test --skip-build
 
+# The web app in headless Chromium against real processes (Tests/web, pytest). Exit code 5 means
+# pytest collected no test: that is a failure here (the suite must exist and run), not a pass.
+echo "== browser tests (Tests/web)"
+set +e
+python3 -m pytest -q -p no:cacheprovider Tests/web
+web_status=$?
+set -e
+if [ "$web_status" -eq 5 ]; then
+  echo "browser tests: pytest collected no test" >&2
+  exit 1
+elif [ "$web_status" -ne 0 ]; then
+  exit "$web_status"
+fi
+
 fuzz_seconds="${PULSE_FUZZ_SECONDS:-30}"
 for fuzz in fuzz/http/run.sh fuzz/websocket/run.sh; do
   if [ -x "$fuzz" ] && [ "$fuzz_seconds" -gt 0 ]; then

@@ -1,8 +1,11 @@
+import PulseAnalytics
 import PulseBackend
 import PulseCore
 
 // Composition root of the backend service: configuration, logging and lifecycle come from
-// ServiceMain; authentication and every route of the backend's domain from PulseBackend.
+// ServiceMain; authentication and every route of the backend's domain from PulseBackend,
+// the DORA, delivery and portfolio analytics from PulseAnalytics.
 await ServiceMain.run(.backend) { service, logger in
-    try BackendServiceComposition.install(into: &service, logger: logger)
+    let auth = try BackendServiceComposition.install(into: &service, logger: logger)
+    try await AnalyticsComposition.install(into: &service, auth: auth, logger: logger)
 }

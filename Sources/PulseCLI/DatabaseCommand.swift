@@ -83,13 +83,18 @@ struct DatabaseCommand: AsyncParsableCommand {
     }
 
     struct Psql: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Open psql on the primary (or --replica) as the superuser.")
+        static let configuration = CommandConfiguration(
+            abstract: "Open psql on the primary (or --replica) as the superuser.",
+            discussion: "Arguments after `--` go to psql, e.g. `pulse db psql -- -c 'select count(*) from clients'`.")
         @OptionGroup var location: DatabaseLocationOptions
         @Flag(help: "Connect to the replica instead.") var replica = false
+        @Argument(parsing: .postTerminator, help: "Arguments passed to psql as they are (after `--`).")
+        var psqlArguments: [String] = []
 
         func run() async throws {
             let cluster = EmbeddedCluster(configuration: try location.clusterConfiguration())
-            let (executable, arguments, environment) = try cluster.psqlInvocation(replica: replica)
+            let (executable, connection, environment) = try cluster.psqlInvocation(replica: replica)
+            let arguments = connection + psqlArguments
             for (key, value) in environment { setenv(key, value, 1) }
             let argv = ([executable] + arguments).map { strdup($0) } + [nil]
             execv(executable, argv)

@@ -10,7 +10,7 @@ struct PulseCommand: AsyncParsableCommand {
         subcommands: [
             UpCommand.self, DownCommand.self, StatusCommand.self, ConfigCommand.self,
             DatabaseCommand.self, MigrateCommand.self,
-            ClientsCommand.self, UsersCommand.self, ServiceAccountsCommand.self, OperatorsCommand.self,
+            ClientsCommand.self, UsersCommand.self, ServiceAccountsCommand.self, OperatorsCommand.self, SandboxCommand.self,
         ]
     )
 }

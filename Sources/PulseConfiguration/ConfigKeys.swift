@@ -83,11 +83,23 @@ public enum ConfigKeys {
                   "Secret. AES-256-GCM key sealing integration credentials at rest (pulse-backend seals, pulse-etl opens): 64 hex digits. `pulse up` generates one into `<state_dir>/integrations.key`."),
     ]
 
+    // MARK: Gateway (issue 16, web engineer)
+
+    /// The frontend gateway's own keys: where the web app's files are, and its rate limits.
+    static let gatewayKeys: [ConfigKey] = [
+        ConfigKey("gateway.web_root", .string, default: .string(""),
+                  "Folder of the web app's static files; empty finds `web/` beside the installed executables (`<bin>/../share/pulse/web`, or the repository's `web/` above the build folder). A relative path is taken from that install location, not the working directory."),
+        ConfigKey("gateway.rate_limit_login", .integer(0...1_000_000), default: .integer(20),
+                  "Sign-in attempts (`POST /auth/login`, `/auth/oidc/...`) per minute per client address at the gateway; more get 429 with `Retry-After`. 0 turns it off."),
+        ConfigKey("gateway.rate_limit_api", .integer(0...10_000_000), default: .integer(1200),
+                  "Requests per minute per client address to the proxied APIs (`/api`, `/auth`, `/etl`, `/ai`); more get 429 with `Retry-After`. 0 turns it off."),
+    ]
+
     /// Keys whose values are secrets: tools that print configuration must not show them.
     public static let secretKeys: Set<String> = ["auth.key_encryption_key", "auth.csrf_key", "integrations.credentials_key"]
 
     /// All keys, shared ones first, then per service.
-    public static let all: [ConfigKey] = shared + ServiceName.allCases.flatMap(serviceKeys) + authKeys + backendKeys
+    public static let all: [ConfigKey] = shared + ServiceName.allCases.flatMap(serviceKeys) + authKeys + backendKeys + gatewayKeys
 
     /// Keys by dotted name.
     public static let byName: [String: ConfigKey] = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })

@@ -1,9 +1,9 @@
 import PulseCore
+import PulseETL
 
 // Composition root of the etl service: configuration, logging and lifecycle come from
-// ServiceMain; authentication (JWKS, session cookies, pushed revocations) from
-// ServiceAuthentication; the service's own routes are added in the closure.
+// ServiceMain; PulseETL adds authentication, the job worker and scheduler, live progress,
+// the push API, imports and logs.
 await ServiceMain.run(.etl) { service, logger in
-    let auth = try ServiceAuthentication.install(into: &service, logger: logger)
-    SessionRoutes.register(on: &service.routes, path: "/etl/session", auth: auth, service: "etl", permission: "etl:read")
+    try await ETLServiceComposition.install(into: &service, logger: logger)
 }

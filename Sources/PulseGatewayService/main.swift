@@ -1,14 +1,9 @@
 import Foundation
-import PulseCore
+import PulseGateway
+import PulseService
 
-// Composition root of the frontend gateway: proxies /auth, /.well-known, /api, /etl and /ai
-// to the services over the HTTP client's keep-alive pools, adds security headers, and
-// answers its own /gateway/session (the same single sign-on check as every service).
+// Composition root of the frontend gateway: the web app's files, proxies to the services,
+// rate limits and security headers (PulseGateway), plus its own /gateway/session.
 await ServiceMain.run(.gateway) { service, logger in
-    let environment = ProcessInfo.processInfo.environment
-    let auth = try ServiceAuthentication.install(into: &service, environment: environment, logger: logger)
-    SessionRoutes.register(on: &service.routes, path: "/gateway/session", auth: auth, service: "gateway", permission: "analytics:read")
-    GatewayRoutes.register(on: &service.routes, upstreams: GatewayRoutes.Upstreams(environment: environment, snapshot: service.snapshot),
-                           client: try ReverseProxy.makeClient(), logger: logger)
-    service.routes.use(SecurityHeadersMiddleware())
+    try GatewayService.install(into: &service, environment: ProcessInfo.processInfo.environment, logger: logger)
 }

@@ -60,8 +60,8 @@ enum ResponseHead {
 }
 
 /// HTTP dates (IMF-fixdate, RFC 9110 §5.6.7).
-enum HTTPDate {
-    static func format(_ seconds: Int) -> String {
+package enum HTTPDate {
+    package static func format(_ seconds: Int) -> String {
         var t = seconds
         var parts = tm()
         gmtime_r(&t, &parts)

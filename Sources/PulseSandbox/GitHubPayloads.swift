@@ -5,9 +5,14 @@ struct GitHubPayloads {
     let api: String
     /// `http://host`: where the `html_url`s point.
     let web: String
+    let cache = SandboxPayloadCache()
 
     func user(_ u: SandboxUser?) -> SandboxJSON {
         guard let u else { return .null }
+        return cache.value("user:" + u.login) { makeUser(u) }
+    }
+
+    private func makeUser(_ u: SandboxUser) -> SandboxJSON {
         let base = "\(api)/users/\(u.login)"
         return [
             "login": .string(u.login), "id": .int(u.id), "node_id": .string(nodeID("U", u.id)),
@@ -93,6 +98,10 @@ struct GitHubPayloads {
     /// `GET /orgs/{org}/repos` items and `GET /repos/{o}/{r}` (`.organisation`), or the
     /// repository inside a PR's `head` / `base`.
     func repository(_ r: SandboxRepository, shape: RepositoryShape = .organisation) -> SandboxJSON {
+        cache.value("repo:\(r.name):\(shape)") { makeRepository(r, shape: shape) }
+    }
+
+    private func makeRepository(_ r: SandboxRepository, shape: RepositoryShape) -> SandboxJSON {
         let open = r.pulls.filter { $0.state == "open" }.count + r.issues.filter { $0.state == "open" }.count
         let license: SandboxJSON = shape == .pullList
             ? ["key": "mit", "name": "MIT License", "url": "\(api)/licenses/mit", "spdx_id": "MIT", "node_id": "MDc6TGljZW5zZW1pdA==",
@@ -123,6 +132,10 @@ struct GitHubPayloads {
 
     /// The minimal repository of workflow runs (`repository` has the git/ssh URLs, `head_repository` not).
     func minimalRepository(_ r: SandboxRepository, withGitURLs: Bool) -> SandboxJSON {
+        cache.value("minimal:\(r.name):\(withGitURLs)") { makeMinimalRepository(r, withGitURLs: withGitURLs) }
+    }
+
+    private func makeMinimalRepository(_ r: SandboxRepository, withGitURLs: Bool) -> SandboxJSON {
         var f = repositoryCore(r, withGitURLs: withGitURLs)
         f.append(("hooks_url", .string("\(api)/repos/\(r.fullName)/hooks")))
         return .object(f)

@@ -41,8 +41,10 @@ extension SandboxServer {
         var reply = request.method == "GET" || request.method == "HEAD"
             ? gitHubRoute(request, organisation: shiftedOrganisation(request))
             : SandboxReply.json(["message": "Not Found", "documentation_url": .string(Self.docs), "status": "404"], status: 404)
-        if reply.status == 200, let json = reply.json {
-            let etag = "W/\"" + Self.digest(json.bytes) + "\""
+        if reply.status == 200, request.path != "/rate_limit", let json = reply.json {
+            let bytes = json.bytes
+            reply.raw = bytes
+            let etag = "W/\"" + Self.digest(bytes) + "\""
             reply.headers.append(("ETag", etag))
             reply.headers.append(("Cache-Control", "private, max-age=60, s-maxage=60"))
             if let sent = request.header("If-None-Match"), sent.split(separator: ",").contains(where: { Self.sameTag(String($0), etag) }) {
@@ -63,7 +65,7 @@ extension SandboxServer {
         reply.headers += limitHeaders(spent)
         reply.headers += [("X-GitHub-Media-Type", "github.v3; format=json"), ("X-GitHub-Api-Version-Selected", "2022-11-28"),
                           ("X-GitHub-Request-Id", String(UInt64(now * 1000) % 1_000_000_007, radix: 16).uppercased())]
-        if request.path == "/rate_limit", reply.status == 200 { reply.json = rateLimitBody(spent) ; reply.headers.removeAll { $0.0 == "ETag" } }
+        if request.path == "/rate_limit", reply.status == 200 { reply.raw = rateLimitBody(spent).bytes }
         return reply
     }
 
@@ -117,7 +119,9 @@ extension SandboxServer {
     /// FNV-1a 64 of the body, as 16 hex digits twice (an ETag's worth).
     static func digest(_ bytes: [UInt8]) -> String {
         var h: UInt64 = 0xCBF2_9CE4_8422_2325, g: UInt64 = 0x8422_2325_CBF2_9CE4
-        for b in bytes { h = (h ^ UInt64(b)) &* 0x100_0000_01B3; g = (g ^ UInt64(b)) &* 0x100_0000_01B3 &+ 1 }
+        bytes.withUnsafeBufferPointer { buffer in
+            for b in buffer { h = (h ^ UInt64(b)) &* 0x100_0000_01B3; g = (g ^ UInt64(b)) &* 0x100_0000_01B3 &+ 1 }
+        }
         func hex(_ v: UInt64) -> String { let s = String(v, radix: 16); return String(repeating: "0", count: 16 - s.count) + s }
         return hex(h) + hex(g)
     }

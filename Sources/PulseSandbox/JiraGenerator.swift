@@ -60,8 +60,10 @@ struct JiraGenerator {
             issues += makeIssues(project: key, index: p, sprints: projectSprints, rng: &rng)
         }
         boards.append(SandboxBoard(id: count + 1, name: "Ops kanban", type: "kanban", projectKey: Self.projectKeys[min(2, count - 1)]))
-        return SandboxJira(projects: projects, issueTypes: Self.issueTypes, statuses: Self.statuses, accounts: Self.accounts,
-                           boards: boards, sprints: sprints, issues: issues)
+        var site = SandboxJira(projects: projects, issueTypes: Self.issueTypes, statuses: Self.statuses, accounts: Self.accounts,
+                               boards: boards, sprints: sprints, issues: issues)
+        site.reindex()
+        return site
     }
 
     func makeSprints(board: SandboxBoard, index: Int) -> [SandboxSprint] {

@@ -19,9 +19,19 @@ public struct SandboxJira: Sendable {
     /// Every issue of every project, by project then number.
     public var issues: [SandboxIssue]
 
+    /// Positions in `issues` by key and by id (as text).
+    var issueIndex: [String: Int] = [:]
+
     public func issue(_ idOrKey: String) -> SandboxIssue? {
-        let upper = idOrKey.uppercased()
-        return issues.first { $0.key == upper || String($0.id) == idOrKey }
+        (issueIndex[idOrKey.uppercased()] ?? issueIndex[idOrKey]).map { issues[$0] }
+    }
+
+    mutating func reindex() {
+        issueIndex.removeAll(keepingCapacity: true)
+        for (i, issue) in issues.enumerated() {
+            issueIndex[issue.key] = i
+            issueIndex[String(issue.id)] = i
+        }
     }
 
     public func status(_ id: String) -> SandboxStatus { statuses.first { $0.id == id }! }

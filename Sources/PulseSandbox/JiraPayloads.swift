@@ -7,6 +7,7 @@ struct SandboxJiraPayloads {
     /// `http://host`: the site's base URL as the client called it.
     let base: String
     let jira: SandboxJira
+    let cache = SandboxPayloadCache()
 
     func avatars(_ seed: String) -> SandboxJSON {
         ["16x16": "\(base)/avatars/\(seed)?size=16", "24x24": "\(base)/avatars/\(seed)?size=24",
@@ -15,7 +16,11 @@ struct SandboxJiraPayloads {
 
     func user(_ a: SandboxAccount?) -> SandboxJSON {
         guard let a else { return .null }
-        return [
+        return cache.value("user:" + a.accountID) { makeUser(a) }
+    }
+
+    private func makeUser(_ a: SandboxAccount) -> SandboxJSON {
+        [
             "accountId": .string(a.accountID), "active": true, "avatarUrls": avatars(a.accountID), "displayName": .string(a.displayName),
             "emailAddress": .string(a.email), "self": "\(base)/rest/api/3/user?accountId=\(a.accountID)", "timeZone": .string(jira.timeZone),
         ]
@@ -53,12 +58,20 @@ struct SandboxJiraPayloads {
     }
 
     func projectReference(_ key: String) -> SandboxJSON {
+        cache.value("project:" + key) { makeProjectReference(key) }
+    }
+
+    private func makeProjectReference(_ key: String) -> SandboxJSON {
         let p = jira.projects.first { $0.key == key }!
         return ["self": "\(base)/rest/api/3/project/\(p.id)", "id": .string(p.id), "key": .string(p.key), "name": .string(p.name),
                 "projectTypeKey": "software", "simplified": false, "avatarUrls": avatars("project-\(p.id)")]
     }
 
     func issueType(_ t: SandboxIssueType) -> SandboxJSON {
+        cache.value("type:" + t.id) { makeIssueType(t) }
+    }
+
+    private func makeIssueType(_ t: SandboxIssueType) -> SandboxJSON {
         ["avatarId": .number(10_300 + (Int(t.id) ?? 0) % 100), "description": .string(t.description), "hierarchyLevel": .number(t.hierarchyLevel),
          "iconUrl": "\(base)/rest/api/2/universal_avatar/view/type/issuetype/avatar/\(t.id)?size=medium", "id": .string(t.id),
          "name": .string(t.name), "self": "\(base)/rest/api/3/issuetype/\(t.id)", "subtask": .bool(t.subtask)]
@@ -75,6 +88,10 @@ struct SandboxJiraPayloads {
     }
 
     func status(_ s: SandboxStatus) -> SandboxJSON {
+        cache.value("status:" + s.id) { makeStatus(s) }
+    }
+
+    private func makeStatus(_ s: SandboxStatus) -> SandboxJSON {
         ["description": .string("Work is \(s.name.lowercased())."), "iconUrl": "\(base)/images/icons/statuses/generic.png",
          "id": .string(s.id), "name": .string(s.name), "self": "\(base)/rest/api/3/status/\(s.id)", "statusCategory": statusCategory(s)]
     }

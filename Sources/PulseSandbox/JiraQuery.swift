@@ -96,9 +96,11 @@ struct JiraQuery {
         return true
     }
 
-    func sorted(_ issues: [SandboxIssue]) -> [SandboxIssue] {
+    /// The positions in `issues` of the matching issues, in the query's order.
+    func positions(in issues: [SandboxIssue]) -> [Int] {
         let order = self.order.isEmpty ? [("key", true)] : self.order
-        return issues.sorted { a, b in
+        return issues.indices.filter { matches(issues[$0]) }.sorted { ia, ib in
+            let a = issues[ia], b = issues[ib]
             for (field, ascending) in order {
                 let (x, y) = ascending ? (a, b) : (b, a)
                 switch field {

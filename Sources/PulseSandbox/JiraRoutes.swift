@@ -35,7 +35,7 @@ extension SandboxServer {
         case (_, ["search"]):
             return Self.jiraError("The requested API has been removed. Please migrate to the /rest/api/3/search/jql API. A full migration guideline is available at https://developer.atlassian.com/changelog/#CHANGE-2046", status: 410)
         case ("GET", ["search", "jql"]), ("POST", ["search", "jql"]):
-            return searchJQL(request, isPost: isPost, jira: jira, payloads: p)
+            return searchJQL(request, isPost: isPost, jira: jira, generation: org.generation, payloads: p)
         case ("POST", ["changelog", "bulkfetch"]):
             return bulkFetch(request, jira: jira, payloads: p)
         default:
@@ -72,7 +72,7 @@ extension SandboxServer {
         fieldSet(text.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: " ") } }, default: fallback)
     }
 
-    func searchJQL(_ request: SandboxRequest, isPost: Bool, jira: SandboxJira, payloads p: SandboxJiraPayloads) -> SandboxReply {
+    func searchJQL(_ request: SandboxRequest, isPost: Bool, jira: SandboxJira, generation: Int, payloads p: SandboxJiraPayloads) -> SandboxReply {
         var jql = request.query("jql") ?? ""
         var token = request.query("nextPageToken")
         var maxResults = Int(request.query("maxResults") ?? "")
@@ -101,8 +101,19 @@ extension SandboxServer {
             }
             offset = o
         }
-        let matching = query.sorted(jira.issues.filter(query.matches))
-        let page = matching.dropFirst(offset).prefix(size)
+        let cacheKey = "\(jira.issues.count):\(jql)"
+        let matching = state.withLock { s -> [Int]? in
+            guard let hit = s.searchCache[cacheKey], hit.generation == generation else { return nil }
+            return hit.positions
+        } ?? {
+            let positions = query.positions(in: jira.issues)
+            state.withLock { s in
+                if s.searchCache.count > 64 { s.searchCache.removeAll() }
+                s.searchCache[cacheKey] = (generation, positions)
+            }
+            return positions
+        }()
+        let page = matching.dropFirst(offset).prefix(size).map { jira.issues[$0] }
         let isLast = offset + page.count >= matching.count
         let changelog = expand.contains("changelog")
         let issues: [SandboxJSON] = page.map { issue in

@@ -10,6 +10,8 @@ public indirect enum SandboxJSON: Sendable, ExpressibleByStringLiteral, Expressi
     case string(String)
     case array([SandboxJSON])
     case object([(String, SandboxJSON)])
+    /// An already serialised value (a cached user or repository object), written as is.
+    case raw([UInt8])
 
     public init(stringLiteral value: String) { self = .string(value) }
     public init(stringInterpolation: DefaultStringInterpolation) { self = .string(String(stringInterpolation: stringInterpolation)) }
@@ -43,8 +45,8 @@ public indirect enum SandboxJSON: Sendable, ExpressibleByStringLiteral, Expressi
     func write(to out: inout [UInt8]) {
         switch self {
         case .null: out.append(contentsOf: [0x6E, 0x75, 0x6C, 0x6C])
-        case .bool(let b): out.append(contentsOf: Array((b ? "true" : "false").utf8))
-        case .int(let i): out.append(contentsOf: Array(String(i).utf8))
+        case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
+        case .int(let i): out.append(contentsOf: String(i).utf8)
         case .string(let s): Self.writeString(s, to: &out)
         case .array(let items):
             out.append(0x5B)
@@ -53,6 +55,8 @@ public indirect enum SandboxJSON: Sendable, ExpressibleByStringLiteral, Expressi
                 item.write(to: &out)
             }
             out.append(0x5D)
+        case .raw(let bytes):
+            out.append(contentsOf: bytes)
         case .object(let fields):
             out.append(0x7B)
             for (i, field) in fields.enumerated() {
@@ -81,6 +85,19 @@ public indirect enum SandboxJSON: Sendable, ExpressibleByStringLiteral, Expressi
             }
         }
         out.append(0x22)
+    }
+}
+
+/// Serialised objects reused within one response (the same user or repository appears in
+/// every item of a page).
+final class SandboxPayloadCache {
+    private var entries: [String: SandboxJSON] = [:]
+
+    func value(_ key: String, _ make: () -> SandboxJSON) -> SandboxJSON {
+        if let hit = entries[key] { return hit }
+        let made = SandboxJSON.raw(make().bytes)
+        entries[key] = made
+        return made
     }
 }
 

@@ -151,6 +151,8 @@ struct SandboxState: Sendable {
     var retryNotBefore: Double?
     /// Whether the refusal in force answers 429 (else 403, GitHub).
     var limitedWith429 = false
+    /// Sorted search results by query, for the organisation generation they were computed on.
+    var searchCache: [String: (generation: Int, positions: [Int])] = [:]
     /// Listings already shifted once (fault `shiftingPages`).
     var shifted: Set<String> = []
 }

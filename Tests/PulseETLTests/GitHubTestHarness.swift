@@ -86,16 +86,16 @@ enum GitHubHarness {
             report: { event in recorder.events.withLock { $0.append(event) } })
     }
 
-    static func connector(_ integration: SyncIntegration, http: HTTPClient, clock: VirtualClock, pageSize: Int = 5) -> GitHubConnector {
+    static func connector(_ integration: SyncIntegration, http: HTTPClient, clock: any GitHubClock, pageSize: Int = 5) -> GitHubConnector {
         GitHubConnector(
             integration: integration, client: http, logger: Logger(label: "test.github"), clock: clock,
-            policy: GitHubRetryPolicy(maximumAttempts: 4), pageSize: pageSize)
+            policy: GitHubRetryPolicy(maximumAttempts: 4, initialBackoff: 0.05), pageSize: pageSize)
     }
 
     /// Runs a sync to the end (or the interruption) and returns what it reported.
     @discardableResult
     static func sync(_ database: PostgresDatabase, _ integration: SyncIntegration, jobID: Int64, mode: SyncMode,
-                     http: HTTPClient, clock: VirtualClock, pageSize: Int = 5, resume: Bool = false,
+                     http: HTTPClient, clock: any GitHubClock, pageSize: Int = 5, resume: Bool = false,
                      interruptAfter: Int? = nil) async throws -> Recorder {
         let recorder = Recorder()
         let checkpoint = resume ? try await self.checkpoint(database, integration, jobID: jobID) : "{}"
@@ -108,7 +108,7 @@ enum GitHubHarness {
     /// The source columns of every table the connector writes, as sorted row texts per table
     /// (ids replaced by natural keys, so two clients' syncs compare).
     static let snapshotQueries: [String: String] = [
-        "repositories": "SELECT ROW(full_name, default_branch, external_id, url, archived, source_updated_at, pushed_at)::text FROM repositories r",
+        "repositories": "SELECT ROW(full_name, default_branch, external_id, regexp_replace(url, '^[a-z]+://[^/]+', ''), archived, source_updated_at, pushed_at)::text FROM repositories r",
         "commits": """
             SELECT ROW(r.full_name, c.sha, message, author_name, author_email, authored_at, committed_at, on_default_branch)::text
             FROM commits c JOIN repositories r ON r.id = c.repository_id
@@ -137,7 +137,7 @@ enum GitHubHarness {
             FROM commit_pull_requests c JOIN prs p ON p.id = c.pr_id JOIN repositories r ON r.id = c.repository_id
             """,
         "deployments": """
-            SELECT ROW(r.full_name, source, d.external_id, environment, sha, ref, d.url, status, finished_at, d.source_created_at)::text
+            SELECT ROW(r.full_name, source, d.external_id, environment, sha, ref, regexp_replace(d.url, '^[a-z]+://[^/]+', ''), status, finished_at, d.source_created_at)::text
             FROM deployments d JOIN repositories r ON r.id = d.repository_id
             """,
         "deployment_statuses": """
@@ -150,7 +150,7 @@ enum GitHubHarness {
             """,
         "workflow_runs": """
             SELECT ROW(r.full_name, w.external_id, workflow_id, name, path, head_branch, head_sha, event, status, conclusion,
-                       run_attempt, w.url, run_started_at, w.source_created_at, w.source_updated_at)::text
+                       run_attempt, regexp_replace(w.url, '^[a-z]+://[^/]+', ''), run_started_at, w.source_created_at, w.source_updated_at)::text
             FROM workflow_runs w JOIN repositories r ON r.id = w.repository_id
             """,
     ]
@@ -162,6 +162,15 @@ enum GitHubHarness {
                 result[table] = try await tx.query(sql).map { try $0.decode(String.self, at: 0) }.sorted()
             }
             return result
+        }
+    }
+
+    /// Rows only one side has, per table (empty when the snapshots are equal).
+    static func differences(_ a: [String: [String]], _ b: [String: [String]]) -> [String] {
+        snapshotQueries.keys.sorted().flatMap { table -> [String] in
+            let left = Set(a[table] ?? []), right = Set(b[table] ?? [])
+            return left.subtracting(right).sorted().map { "\(table) only first: \($0)" }
+                + right.subtracting(left).sorted().map { "\(table) only second: \($0)" }
         }
     }
 

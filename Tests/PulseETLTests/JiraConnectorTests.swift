@@ -93,7 +93,8 @@ import Testing
             try await first.sync(.full, site: site, client: client, pageSize: 10)
 
             // Changes after the first sync: transitions, a new issue, an issue moved to another project (new key, same id).
-            let later = site.state.withLock { $0.issues.map(\.updated).max()! }.addingTimeInterval(3600)
+            let newest = site.state.withLock { s in Dictionary(grouping: s.issues, by: \.project).mapValues { $0.map(\.updated).max()! } }
+            let later = newest.values.max()!.addingTimeInterval(3600)
             site.transition("PAY-2", to: 3, at: later)
             site.transition("WEB-7", to: 4, at: later.addingTimeInterval(60))
             site.mutate { s in
@@ -114,10 +115,11 @@ import Testing
             let before = site.requests.count
             try await first.sync(.incremental, site: site, client: client, pageSize: 10)
             let incrementalSearches = site.requests[before...].filter { $0.path == "/rest/api/3/search/jql" }
-            // Bounded by the watermark minus the overlap, written in Sydney time (the fixture user's zone).
-            let watermark = later.addingTimeInterval(-3600)
-            let literal = JiraTime.jqlLiteral(watermark.addingTimeInterval(-300), timeZone: JiraFakeSite.zone)
-            #expect(incrementalSearches.allSatisfy { $0.body.contains("updated >= \\\"\(literal)\\\"") })
+            // Each project bounded by its own watermark minus the overlap, written in Sydney time (the fixture user's zone).
+            for (project, watermark) in newest {
+                let literal = JiraTime.jqlLiteral(watermark.addingTimeInterval(-300), timeZone: JiraFakeSite.zone)
+                #expect(incrementalSearches.contains { $0.body.contains("project = \\\"\(project)\\\" AND updated >= \\\"\(literal)\\\"") }, "\(project)")
+            }
             #expect(incrementalSearches.count == 2)  // one small page per project
 
             let clean = try await JiraSyncHarness(database: database, baseURL: base)
@@ -156,6 +158,28 @@ import Testing
         }
     }
 
+    @Test func anIncrementalAfterAFullRunThatDiedBetweenProjectsStillReadsTheUnfinishedProjectWhole() async throws {
+        let database = try await JiraSyncHarness.database()
+        let site = JiraFakeSite(clock: JiraVirtualClock())
+        // WEB (newer issues) first: its watermark must not become PAY's lower bound.
+        let settings = #"{"projects": ["WEB", "PAY"], "incident_repository_field": "customfield_10050"}"#
+        try await withJiraSite(site) { base in
+            let client = try HTTPClient()
+            let job = try await JiraSyncHarness(database: database, baseURL: base, settings: settings)
+            job.record.withLock { $0.crashAfterPages = 4 }  // reference + WEB's 3 pages, then dies on PAY's first
+            await #expect(throws: JiraSyncHarness.Crash.self) { try await job.sync(.full, site: site, client: client, pageSize: 10) }
+            #expect(try await job.count("work_items") == 23)
+            job.record.withLock { r in
+                r.crashAfterPages = nil
+                r.checkpoint = "{}"  // a new job: the failed one's checkpoint is not handed on
+            }
+            try await job.sync(.incremental, site: site, client: client, pageSize: 10)
+            let clean = try await JiraSyncHarness(database: database, baseURL: base, settings: settings)
+            try await clean.sync(.full, site: site, client: client, pageSize: 10)
+            #expect(try await job.checksums() == clean.checksums())
+        }
+    }
+
     @Test func badPayloadsSkipTheItemOrRetryThePageAndNeverHalfWriteIt() async throws {
         let database = try await JiraSyncHarness.database()
         let site = JiraFakeSite(clock: JiraVirtualClock())
@@ -163,7 +187,7 @@ import Testing
             let i = s.issues.firstIndex { $0.key == "PAY-6" }!
             s.issues[i].rawOverride = #"{"id":"10006","key":"PAY-6","fields":{"summary":"no dates","created":null,"updated":"garbage"}}"#
             let j = s.issues.firstIndex { $0.key == "PAY-8" }!
-            s.issues[j].rawOverride = #"{"id":"10004L","key":"PAY-8","fields":{"summary":"odd but usable","created":"2026-01-01T00:00:00.000+0000","labels":{"a":1},"status":"Done","customfield_10016":"many"}}"#
+            s.issues[j].rawOverride = #"{"id":"10004L","key":"PAY-8","fields":{"summary":"odd but usable","created":"2026-01-01T00:00:00.000+0000","labels":{"a":1},"status":"Done","customfield_10016":"many","priority":{"name":"\#(String(repeating: "P", count: 300))"},"customfield_10020":[{"id":1,"name":"\#(String(repeating: "S", count: 400))","state":"active"}]}}"#
             let k = s.issues.firstIndex { $0.key == "WEB-2" }!
             s.issues[k].rawOverride = #"[1,2,3]"#
         }
@@ -179,12 +203,13 @@ import Testing
             #expect(skipped.contains { $0.contains("PAY-6") && $0.contains("created") })
             #expect(skipped.contains { $0.contains("not a JSON object") })
             let odd = try await database.client(job.clientID).read { tx in
-                try await tx.query("SELECT key, summary, labels, status_name, story_points FROM work_items WHERE external_id = '10004L'")
+                try await tx.query("SELECT key, summary, labels, status_name, story_points, length(priority), length(sprint) FROM work_items WHERE external_id = '10004L'")
             }
             #expect(odd.count == 1)
             #expect(try odd[0].decode([String].self, at: 2) == [])
             #expect(try odd[0].decode(String?.self, at: 3) == nil)
             #expect(try odd[0].decode(Double?.self, at: 4) == nil)
+            #expect(try odd[0].decode(Int.self, at: 5) == 50 && odd[0].decode(Int.self, at: 6) == 255)  // clipped to the columns, not a failed page
             let retries = job.events.compactMap { if case .retry(_, let r) = $0.kind { return r } else { return nil } }
             #expect(retries.contains { $0.contains("Bad gateway") })
             #expect(retries.contains { $0.contains("truncated") })

@@ -110,4 +110,15 @@ import Testing
             #expect(wait >= full / 2 && wait <= full)
         }
     }
+
+    @Test func aCheckpointFollowsItsProjectWhenTheListChanges() {
+        var checkpoint = JiraCheckpoint(text: #"{"since":"2026/01/01 10:00","project_index":1,"project":"WEB","next_page_token":"t"}"#)
+        #expect(checkpoint.since == "2026/01/01 10:00" && checkpoint.token == "t")
+        checkpoint.realign(to: ["OPS", "PAY", "WEB"])
+        #expect(checkpoint.projectIndex == 2 && checkpoint.token == "t")
+        checkpoint.realign(to: ["OPS", "PAY"])
+        #expect(checkpoint.projectIndex == 0 && checkpoint.token == nil && checkpoint.since == "2026/01/01 10:00")
+        #expect(JiraCheckpoint(text: "not json") == JiraCheckpoint())
+        #expect(JiraCheckpoint(text: JiraCheckpoint(text: #"{"project_index":3}"#).text).projectIndex == 3)
+    }
 }

@@ -130,6 +130,7 @@ enum Shape {
         case .string: "string"
         case .array: "array"
         case .object: "object"
+        case .raw: "raw"
         }
     }
 }

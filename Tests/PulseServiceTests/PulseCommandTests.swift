@@ -178,6 +178,12 @@ private struct StatusRow: Decodable {
     // Operator bootstrap, then a real sign-in against the auth service `pulse up` started.
     let created = try await blocking { try runCommand(pulse, ["clients", "create", "--slug", "acme"], environment: environment) }
     #expect(created.status == 0, "\(created.output)")
+    // `pulse db psql -- ARGS` hands ARGS to psql.
+    let psql = try await blocking {
+        try runCommand(pulse, ["db", "psql", "--", "-tAc", "select string_agg(slug, ',' order by slug) from clients"], environment: environment)
+    }
+    #expect(psql.status == 0, "\(psql.output)")
+    #expect(psql.output.contains("acme,demo"), "\(psql.output)")
     let user = try await blocking {
         try runCommand(pulse, ["users", "create", "--client", "acme", "--email", "ops@acme.test", "--role", "admin"],
                        environment: environment)

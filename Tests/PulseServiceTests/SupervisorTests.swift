@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import PulseTestSupport
 import Testing
 @testable import PulseService
 

@@ -144,5 +144,10 @@ import Testing
         noKey["sec-websocket-key"] = ["short"]
         #expect(throws: WebSocketHandshake.RequestError.self) { try WebSocketHandshake.validate(method: "GET") { noKey[$0] ?? [] } }
         #expect(throws: WebSocketHandshake.RequestError.self) { try WebSocketHandshake.validate(method: "POST") { good[$0] ?? [] } }
+        // RFC 6455 §4.1: HTTP/1.1 or later only.
+        #expect(throws: WebSocketHandshake.RequestError(status: 400, reason: "WebSocket upgrade needs HTTP/1.1 or later")) {
+            try WebSocketHandshake.validate(method: "GET", httpVersion: (1, 0)) { good[$0] ?? [] }
+        }
+        #expect(try WebSocketHandshake.validate(method: "GET", httpVersion: (2, 0)) { good[$0] ?? [] }.key == req.key)
     }
 }

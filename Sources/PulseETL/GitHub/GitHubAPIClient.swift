@@ -187,6 +187,12 @@ public final class GitHubAPIClient: Sendable {
         }
     }
 
+    /// Drops the stored ETag of `url`: its page held items the connector skipped, so the
+    /// next run must get the body again instead of a 304 replaying the same bad items.
+    public func forget(_ url: String) async {
+        try? await cache?.remove(url)
+    }
+
     /// Primary limit: remember a reset when the quota is at 0, so no request leaves before it.
     private func recordLimits(_ headers: HTTPHeaders, status: Int) {
         guard let remaining = headers["x-ratelimit-remaining"].flatMap({ Int($0.trimmingCharacters(in: .whitespaces)) }),

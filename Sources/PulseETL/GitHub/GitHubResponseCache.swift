@@ -18,6 +18,8 @@ public struct GitHubCachedPage: Sendable, Equatable {
 public protocol GitHubResponseCache: Sendable {
     func page(for url: String) async throws -> GitHubCachedPage?
     func store(_ page: GitHubCachedPage, for url: String) async throws
+    /// Forgets `url` (its body held something the connector could not use).
+    func remove(_ url: String) async throws
 }
 
 /// ETags per URL in `github_http_cache` (migration 0011), in the tenant's scope (RLS).
@@ -50,5 +52,11 @@ public struct PostgresGitHubResponseCache: GitHubResponseCache {
             ON CONFLICT (client_id, integration_id, url)
             DO UPDATE SET etag = EXCLUDED.etag, link = EXCLUDED.link, body = EXCLUDED.body
             """, [database.clientID, integrationID, url, page.etag, page.link, Data(page.body)])
+    }
+
+    public func remove(_ url: String) async throws {
+        try await database.query(
+            "DELETE FROM github_http_cache WHERE client_id = $1 AND integration_id = $2 AND url = $3",
+            [database.clientID, integrationID, url])
     }
 }

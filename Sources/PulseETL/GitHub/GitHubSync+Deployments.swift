@@ -13,8 +13,8 @@ extension GitHubSync {
         let store = self.store
         while let pageURL = url {
             let page = try await api.get(pageURL, conditional: true, validate: GitHubPayload.validateArray)
-            let (listed, reachedCutoff, newest) = try listed(
-                page.body, GitHubPayload.Deployment.self, what: "deployment of \(repository.fullName)", cutoff: cutoff,
+            let (listed, reachedCutoff, newest) = try await listed(
+                page, url: pageURL, GitHubPayload.Deployment.self, what: "deployment of \(repository.fullName)", cutoff: cutoff,
                 time: \.createdAt, key: \.id)
             let deployments = try await boundedMap(listed, limit: settings.requestConcurrency) { deployment in
                 try await self.deployment(deployment, of: repository)
@@ -107,8 +107,8 @@ extension GitHubSync {
         let store = self.store
         while let pageURL = url {
             let page = try await api.get(pageURL, conditional: true, validate: GitHubPayload.validateArray)
-            let (listed, reachedCutoff, newest) = try listed(
-                page.body, GitHubPayload.Release.self, what: "release of \(repository.fullName)", cutoff: cutoff,
+            let (listed, reachedCutoff, newest) = try await listed(
+                page, url: pageURL, GitHubPayload.Release.self, what: "release of \(repository.fullName)", cutoff: cutoff,
                 time: \.createdAt, key: \.id)
             let releases = listed.map { release in
                 GitHubRecord.Release(

@@ -16,7 +16,9 @@ extension GitHubSync {
                     let page = try await api.get(api.url("/repos/\(name)"), conditional: true, validate: GitHubPayload.validateObject)
                     switch Self.repository(page.body) {
                     case .success(let record): records.append(record)
-                    case .failure(let failure): skip("repository \(name): \(failure)")
+                    case .failure(let failure):
+                        skip("repository \(name): \(failure)")
+                        await api.forget(api.url("/repos/\(name)"))
                     }
                 } catch GitHubAPIError.notFound {
                     skip("repository \(name) does not exist or the token cannot see it")
@@ -44,16 +46,19 @@ extension GitHubSync {
                     retryable: false)
             }
             var records: [GitHubRecord.Repository] = []
+            var failures: [String] = []
             for element in try GitHubPayload.list(GitHubPayload.Repository.self, from: page.body) {
                 switch element {
                 case .success(let repo):
                     switch Self.record(repo) {
                     case .success(let record): records.append(record)
-                    case .failure(let failure): skip("repository: \(failure)")
+                    case .failure(let failure): failures.append("repository: \(failure)")
                     }
-                case .failure(let failure): skip("repository: \(failure)")
+                case .failure(let failure): failures.append("repository: \(failure)")
                 }
             }
+            failures.forEach(skip)
+            if !failures.isEmpty { await api.forget(pageURL) }
             var next = current
             for record in records where !next.repositories.contains(where: { $0.fullName == record.fullName }) {
                 next.repositories.append(.init(fullName: record.fullName, defaultBranch: record.defaultBranch))
@@ -96,8 +101,8 @@ extension GitHubSync {
         let store = self.store
         while let pageURL = url {
             let page = try await api.get(pageURL, validate: GitHubPayload.validateArray)
-            let (listed, reachedCutoff, newest) = try listed(
-                page.body, GitHubPayload.PullListItem.self, what: "pull request of \(repository.fullName)", cutoff: cutoff,
+            let (listed, reachedCutoff, newest) = try await listed(
+                page, url: pageURL, GitHubPayload.PullListItem.self, what: "pull request of \(repository.fullName)", cutoff: cutoff,
                 time: \.updatedAt, key: { Int64($0.number) })
             let pulls = try await boundedMap(listed, limit: settings.requestConcurrency) { item in
                 try await self.pull(item.number, of: repository)

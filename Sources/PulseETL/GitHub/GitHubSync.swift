@@ -110,7 +110,9 @@ struct GitHubSync: Sendable {
             for element in try GitHubPayload.list(T.self, from: page.body) {
                 switch element {
                 case .success(let value): items.append(value)
-                case .failure(let failure): skip("\(what): \(failure)")
+                case .failure(let failure):
+                    skip("\(what): \(failure)")
+                    if conditional { await api.forget(current) }
                 }
             }
             url = page.next
@@ -119,14 +121,16 @@ struct GitHubSync: Sendable {
     }
 
     /// A newest-first list page's usable elements down to the cutoff, without repeats
-    /// (an element that moved to a later page while paging is seen twice).
-    func listed<T: Decodable>(_ body: [UInt8], _ type: T.Type, what: String, cutoff: Date?, time: (T) -> Date,
-                              key: (T) -> Int64) throws -> (items: [T], reachedCutoff: Bool, newest: Date?) {
+    /// (an element that moved to a later page while paging is seen twice). A page with
+    /// skipped elements loses its ETag, so the next run reads it again.
+    func listed<T: Decodable>(_ page: GitHubResponse, url: String, _ type: T.Type, what: String, cutoff: Date?,
+                              time: (T) -> Date, key: (T) -> Int64) async throws -> (items: [T], reachedCutoff: Bool, newest: Date?) {
         var items: [T] = []
         var keys = Set<Int64>()
         var reachedCutoff = false
         var newest: Date?
-        for element in try GitHubPayload.list(T.self, from: body) {
+        var failed = false
+        for element in try GitHubPayload.list(T.self, from: page.body) {
             switch element {
             case .success(let item):
                 newest = Self.latest(newest, time(item))
@@ -135,9 +139,12 @@ struct GitHubSync: Sendable {
                 } else if keys.insert(key(item)).inserted {
                     items.append(item)
                 }
-            case .failure(let failure): skip("\(what): \(failure)")
+            case .failure(let failure):
+                failed = true
+                skip("\(what): \(failure)")
             }
         }
+        if failed { await api.forget(url) }
         return (items, reachedCutoff, newest)
     }
 

@@ -68,9 +68,6 @@ public struct JiraConnector: SyncConnector, ConnectionCheckable {
         context.progress(SyncProgressEvent(.phase("Jira reference data", totalItems: nil)))
         let reference = try await JiraReferenceData.load(api: api, settings: settings, progress: context.progress)
         let timeZone = reference.timeZone
-        if checkpoint.projectIndex == 0, checkpoint.token == nil, checkpoint.since == nil {
-            checkpoint.since = try await incrementalStart(context, writer: writer, timeZone: timeZone)
-        }
         try await context.commitPage(checkpoint: checkpoint.text, items: reference.itemCount) { [reference] tx in
             try await writer.upsertProjects(reference.projects, in: tx)
             try await writer.upsertIssueTypes(reference.issueTypes, in: tx)
@@ -80,41 +77,62 @@ public struct JiraConnector: SyncConnector, ConnectionCheckable {
 
         let fields = settings.issueFields(reference.fieldNames)
         let projectKeys = reference.projects.map(\.key)
+        checkpoint.realign(to: projectKeys)
         for index in projectKeys.indices where index >= checkpoint.projectIndex {
             let key = projectKeys[index]
+            let resuming = index == checkpoint.projectIndex && checkpoint.token != nil
+            if !resuming {
+                checkpoint.since = try await incrementalStart(context, writer: writer, timeZone: timeZone, project: key)
+            }
             var bound = "project = \"\(key)\""
             if let since = checkpoint.since { bound += " AND updated >= \"\(since)\"" }
             let jql = bound + " ORDER BY updated ASC, key ASC"
             context.progress(SyncProgressEvent(.phase("issues of \(key)", totalItems: await approximateCount(api: api, jql: bound))))
-            var token = index == checkpoint.projectIndex ? checkpoint.token : nil
+            var token = resuming ? checkpoint.token : nil
             var restarted = false
+            let names = reference.fieldNames
+            let progress = context.progress
+            // The next page is fetched while this one is written (one page ahead, never more).
+            func fetch(_ token: String?) -> Task<JiraSearchPage, any Error> {
+                Task { try await searchPage(api: api, jql: jql, fields: fields, token: token, names: names, progress: progress) }
+            }
+            var inFlight = fetch(token)
             while true {
                 let page: JiraSearchPage
                 do {
-                    page = try await searchPage(api: api, jql: jql, fields: fields, token: token, names: reference.fieldNames,
-                                                progress: context.progress)
+                    page = try await withTaskCancellationHandler { try await inFlight.value } onCancel: { [inFlight] in inFlight.cancel() }
                 } catch let error as JiraAPIError where error.status == 400 && token != nil && !restarted {
                     // A resume token Jira no longer knows: read the project again from its start.
                     context.progress(SyncProgressEvent(.retry(attempt: 1, reason: "Jira refused the saved page token (\(error.message)); reading \(key) again from its first page")))
                     token = nil
                     restarted = true
+                    inFlight = fetch(nil)
                     continue
                 }
                 var next = checkpoint
                 if let nextToken = page.nextToken {
                     next.projectIndex = index
+                    next.project = key
                     next.token = nextToken
                 } else {
                     next.projectIndex = index + 1
+                    next.project = projectKeys.indices.contains(index + 1) ? projectKeys[index + 1] : nil
                     next.token = nil
                 }
+                let prefetch = page.nextToken.map(fetch)
                 let records = page.records
-                try await context.commitPage(checkpoint: next.text, items: records.count) { tx in
-                    try await writer.upsertIssues(records, in: tx)
+                do {
+                    try await context.commitPage(checkpoint: next.text, items: records.count) { tx in
+                        try await writer.upsertIssues(records, in: tx)
+                    }
+                } catch {
+                    prefetch?.cancel()
+                    throw error
                 }
                 checkpoint = next
-                guard let nextToken = page.nextToken else { break }
-                token = nextToken
+                guard let prefetch else { break }
+                token = page.nextToken
+                inFlight = prefetch
             }
         }
     }
@@ -125,11 +143,14 @@ public struct JiraConnector: SyncConnector, ConnectionCheckable {
         try? await api.post("/rest/api/3/search/approximate-count", body: .object(["jql": .string(jql)]))["count"].int
     }
 
-    /// The JQL lower bound of an incremental run: the stored watermark minus the overlap,
-    /// written in the Jira user's time zone; nil for a full run or a first sync.
-    private func incrementalStart(_ context: SyncContext, writer: JiraWriter, timeZone: TimeZone) async throws -> String? {
+    /// The JQL lower bound of one project in an incremental run: the project's stored
+    /// watermark minus the overlap, written in the Jira user's time zone; nil for a full run
+    /// or a project never synced. Per project, because projects are read one after the other
+    /// in `updated` order: a run that stopped after PAY must not let WEB start at PAY's newest.
+    private func incrementalStart(_ context: SyncContext, writer: JiraWriter, timeZone: TimeZone, project: String) async throws -> String? {
         guard context.mode == .incremental else { return nil }
-        guard let watermark = try await context.database.read(.primary, { tx in try await writer.watermark(in: tx) }) else { return nil }
+        guard let watermark = try await context.database.read(.primary, { tx in try await writer.watermark(project: project, in: tx) })
+        else { return nil }
         return JiraTime.jqlLiteral(watermark.addingTimeInterval(-options.overlap), timeZone: timeZone)
     }
 
@@ -258,12 +279,25 @@ struct JiraSearchPage: Sendable {
     var nextToken: String?
 }
 
-/// Where a Jira run resumes: the JQL lower bound chosen when it started (nil: full), the
-/// project it was reading and the page token of its next page.
+/// Where a Jira run resumes: the project it was reading, the page token of its next page and
+/// the JQL lower bound chosen when that project's read began (nil: all its issues).
 struct JiraCheckpoint: Codable, Sendable, Equatable {
     var since: String?
     var projectIndex: Int = 0
+    /// The key of the project at `projectIndex`, so a resume after the project list changed
+    /// (settings edited, a project hidden) continues with the same project, or from the start.
+    var project: String?
     var token: String?
+
+    mutating func realign(to keys: [String]) {
+        guard let project, !(keys.indices.contains(projectIndex) && keys[projectIndex] == project) else { return }
+        if let index = keys.firstIndex(of: project) {
+            projectIndex = index
+        } else {
+            projectIndex = 0
+            token = nil
+        }
+    }
 
     init(text: String) {
         self = (try? JSONDecoder().decode(JiraCheckpoint.self, from: Data(text.utf8))) ?? JiraCheckpoint()
@@ -280,6 +314,7 @@ struct JiraCheckpoint: Codable, Sendable, Equatable {
     private enum CodingKeys: String, CodingKey {
         case since
         case projectIndex = "project_index"
+        case project
         case token = "next_page_token"
     }
 
@@ -287,6 +322,7 @@ struct JiraCheckpoint: Codable, Sendable, Equatable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         since = try c.decodeIfPresent(String.self, forKey: .since)
         projectIndex = try c.decodeIfPresent(Int.self, forKey: .projectIndex) ?? 0
+        project = try c.decodeIfPresent(String.self, forKey: .project)
         token = try c.decodeIfPresent(String.self, forKey: .token)
     }
 }

@@ -45,6 +45,9 @@ struct JiraIssueRecord: Sendable, Equatable {
         guard case .object = issue.raw else { throw JiraItemProblem("an issue that is not a JSON object") }
         guard let id = issue["id"].text else { throw JiraItemProblem("an issue without an id (key \(issue["key"].string ?? "?"))") }
         guard let key = issue["key"].text else { throw JiraItemProblem("issue \(id) has no key") }
+        guard id.unicodeScalars.count <= 255, key.unicodeScalars.count <= 100 else {
+            throw JiraItemProblem("issue \(key.prefix(100)) has an id or key longer than Pulse stores (255 / 100 characters)")
+        }
         let fields = issue["fields"]
         guard case .object = fields.raw else { throw JiraItemProblem("issue \(key) has no fields object") }
         guard let summary = fields["summary"].string else { throw JiraItemProblem("issue \(key) has no summary") }
@@ -54,22 +57,23 @@ struct JiraIssueRecord: Sendable, Equatable {
         externalID = id
         self.key = key
         projectKey = fields["project"]["key"].text ?? String(key.split(separator: "-").first ?? Substring(key))
+        let clip = JiraValue.clip
         self.summary = summary
         description = AtlassianDocument.plainText(fields["description"])
-        typeName = fields["issuetype"]["name"].text
-        statusName = fields["status"]["name"].text
-        statusCategory = fields["status"]["statusCategory"]["key"].text
-        priority = fields["priority"]["name"].text
-        assignee = Self.person(fields["assignee"])
-        reporter = Self.person(fields["reporter"])
-        storyPoints = names.storyPoints.lazy.compactMap { fields[$0].double }.first(where: \.isFinite)
+        typeName = clip(fields["issuetype"]["name"].text, 255)
+        statusName = clip(fields["status"]["name"].text, 255)
+        statusCategory = clip(fields["status"]["statusCategory"]["key"].text, 50)
+        priority = clip(fields["priority"]["name"].text, 50)
+        assignee = clip(Self.person(fields["assignee"]), 255)
+        reporter = clip(Self.person(fields["reporter"]), 255)
+        storyPoints = names.storyPoints.lazy.compactMap { fields[$0].double }.first(where: { $0.isFinite && abs($0) < 1e30 })  // REAL holds about 3e38
         labels = fields["labels"].array.compactMap(\.stringValue)
         components = fields["components"].array.compactMap { $0["name"].text ?? $0.stringValue }
-        parentKey = fields["parent"]["key"].text
+        parentKey = clip(fields["parent"]["key"].text, 100)
         let sprints = names.sprint.map { fields[$0].array } ?? []
         sprintIDs = sprints.compactMap { $0["id"].string }
         let current = sprints.last(where: { $0["state"].string == "active" }) ?? sprints.last
-        sprintName = current?["name"].text
+        sprintName = clip(current?["name"].text, 255)
         createdAt = created
         updatedAt = JiraTime.parse(fields["updated"])
         resolvedAt = JiraTime.parse(fields["resolutiondate"])
@@ -103,11 +107,11 @@ struct JiraStatusChange: Sendable, Equatable {
     /// `/issue/{key}/changelog` `values` or bulkfetch `changeHistories`); histories without
     /// an id or a readable time are left out.
     static func changes(in history: JiraValue) -> [JiraStatusChange] {
-        guard let id = history["id"].text, let at = JiraTime.parse(history["created"]) else { return [] }
-        let author = history["author"]["displayName"].text ?? history["author"]["accountId"].text
+        guard let id = JiraValue.clip(history["id"].text, 255), let at = JiraTime.parse(history["created"]) else { return [] }
+        let author = JiraValue.clip(history["author"]["displayName"].text ?? history["author"]["accountId"].text, 255)
         return history["items"].array.filter { ($0["fieldId"].string ?? $0["field"].string) == "status" }.map { item in
-            JiraStatusChange(externalID: id, fromName: item["fromString"].text, toName: item["toString"].text,
-                             fromID: item["from"].text, toID: item["to"].text, author: author, changedAt: at)
+            JiraStatusChange(externalID: id, fromName: JiraValue.clip(item["fromString"].text, 255), toName: JiraValue.clip(item["toString"].text, 255),
+                             fromID: JiraValue.clip(item["from"].text, 255), toID: JiraValue.clip(item["to"].text, 255), author: author, changedAt: at)
         }
     }
 }

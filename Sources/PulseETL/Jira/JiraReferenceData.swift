@@ -27,11 +27,12 @@ struct JiraReferenceData: Sendable {
         var found: [String: JiraWriter.Project] = [:]
         try await api.offsetPages("/rest/api/3/project/search", pageSize: 50) { values in
             for value in values {
-                guard let key = value["key"].text, let id = value["id"].text else {
+                guard let key = value["key"].text, let id = value["id"].text, key.count <= 50, id.count <= 255 else {
                     progress(SyncProgressEvent(.skippedItem(reason: "a project without key or id: \(value.jsonText.prefix(120))")))
                     continue
                 }
-                found[key] = JiraWriter.Project(externalID: id, key: key, name: value["name"].text ?? key, type: value["projectTypeKey"].text)
+                found[key] = JiraWriter.Project(externalID: id, key: key, name: JiraValue.clip(value["name"].text, 255) ?? key,
+                                                type: JiraValue.clip(value["projectTypeKey"].text, 50))
             }
         }
         var projects: [JiraWriter.Project] = []
@@ -54,12 +55,13 @@ struct JiraReferenceData: Sendable {
         }
 
         let issueTypes = try await api.get("/rest/api/3/issuetype").array.compactMap { value -> JiraWriter.IssueType? in
-            guard let name = value["name"].text else { return nil }
-            return JiraWriter.IssueType(externalID: value["id"].text ?? name, name: name, description: value["description"].text)
+            guard let name = JiraValue.clip(value["name"].text, 255) else { return nil }
+            return JiraWriter.IssueType(externalID: JiraValue.clip(value["id"].text, 255) ?? name, name: name, description: value["description"].text)
         }
         let statuses = try await api.get("/rest/api/3/status").array.compactMap { value -> JiraWriter.Status? in
-            guard let name = value["name"].text else { return nil }
-            return JiraWriter.Status(externalID: value["id"].text ?? name, name: name, category: value["statusCategory"]["key"].text)
+            guard let name = JiraValue.clip(value["name"].text, 255) else { return nil }
+            return JiraWriter.Status(externalID: JiraValue.clip(value["id"].text, 255) ?? name, name: name,
+                                     category: JiraValue.clip(value["statusCategory"]["key"].text, 50))
         }
         let fieldNames = discoverFields(try await api.get("/rest/api/3/field").array)
 
@@ -78,10 +80,10 @@ struct JiraReferenceData: Sendable {
                     do {
                         try await api.offsetPages("/rest/agile/1.0/board/\(board.id)/sprint", pageSize: 50) { values in
                             for value in values {
-                                guard let id = value["id"].text, let name = value["name"].text else { continue }
+                                guard let id = JiraValue.clip(value["id"].text, 255), let name = JiraValue.clip(value["name"].text, 255) else { continue }
                                 sprints.append(JiraWriter.Sprint(
                                     externalID: id, boardID: board.id, projectKey: project.key, name: name,
-                                    state: value["state"].text ?? "unknown", goal: value["goal"].text,
+                                    state: JiraValue.clip(value["state"].text, 20) ?? "unknown", goal: value["goal"].text,
                                     startAt: JiraTime.parse(value["startDate"]), endAt: JiraTime.parse(value["endDate"]),
                                     completeAt: JiraTime.parse(value["completeDate"])))
                             }

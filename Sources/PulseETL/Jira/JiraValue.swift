@@ -146,6 +146,13 @@ struct JiraValue: Sendable, Equatable {
         out += "\""
     }
 
+    /// `s` cut to at most `limit` characters (PostgreSQL counts code points): a vendor name
+    /// longer than its VARCHAR column must not make the whole page fail on every attempt.
+    static func clip(_ s: String?, _ limit: Int) -> String? {
+        guard let s else { return nil }
+        return s.unicodeScalars.count <= limit ? s : String(String.UnicodeScalarView(s.unicodeScalars.prefix(limit)))
+    }
+
     /// Builders for request bodies.
     static func object(_ members: [String: JiraValue]) -> JiraValue { JiraValue(.object(members.mapValues(\.raw))) }
     static func string(_ s: String) -> JiraValue { JiraValue(.string(s)) }

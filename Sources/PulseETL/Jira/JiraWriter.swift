@@ -164,11 +164,14 @@ struct JiraWriter: Sendable {
         }
     }
 
-    /// The newest `source_updated_at` this integration has stored: the incremental watermark.
-    func watermark(in tx: PostgresTransaction) async throws -> Date? {
+    /// The newest `source_updated_at` stored for one project of this integration: the
+    /// incremental watermark of that project.
+    func watermark(project: String, in tx: PostgresTransaction) async throws -> Date? {
         let rows = try await tx.query(
-            "SELECT max(source_updated_at) FROM work_items WHERE client_id = $1 AND integration_id = $2",
-            [tx.clientID ?? 0, integrationID])
+            """
+            SELECT max(w.source_updated_at) FROM work_items w JOIN projects p ON p.client_id = w.client_id AND p.id = w.project_id
+            WHERE w.client_id = $1 AND w.integration_id = $2 AND p.key = $3
+            """, [tx.clientID ?? 0, integrationID, project])
         return try rows.first?.decode(Date?.self, at: 0)
     }
 }

@@ -24,14 +24,16 @@ public struct StaticFileMiddleware: Middleware {
         return try respond(request, file: file)
     }
 
-    struct FileInfo {
-        var path: String
-        var size: Int
-        var modified: Int
-        var modifiedNanos: Int
+    /// A located regular file (its real path, size and modification time).
+    package struct FileInfo: Sendable {
+        package var path: String
+        package var size: Int
+        package var modified: Int
+        package var modifiedNanos: Int
     }
 
-    func locate(_ requestPath: String) -> FileInfo? {
+    /// The file a request path names under `root` (a directory's `index.html`), or nil.
+    package func locate(_ requestPath: String) -> FileInfo? {
         let relative = requestPath.count > urlPrefix.count ? String(requestPath.dropFirst(urlPrefix.count)) : ""
         let segments = relative.split(separator: "/", omittingEmptySubsequences: true)
         for segment in segments where segment == ".." || segment == "." || segment.contains("\0") || segment.contains("\\") {
@@ -114,7 +116,7 @@ public struct StaticFileMiddleware: Middleware {
         return String(cString: real)
     }
 
-    static func read(_ path: String, range: ClosedRange<Int>, size: Int) throws -> [UInt8] {
+    package static func read(_ path: String, range: ClosedRange<Int>, size: Int) throws -> [UInt8] {
         if size == 0 { return [] }
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw HTTPError(.notFound) }

@@ -42,7 +42,7 @@ public struct GzipMiddleware: Middleware {
         return false
     }
 
-    static func isCompressible(_ contentType: String?) -> Bool {
+    package static func isCompressible(_ contentType: String?) -> Bool {
         guard let type = contentType?.lowercased() else { return false }
         return type.hasPrefix("text/") || type.hasPrefix("application/json") || type.hasPrefix("application/problem+json")
             || type.hasPrefix("application/javascript") || type.hasPrefix("application/xml") || type.hasPrefix("image/svg+xml")

@@ -38,10 +38,16 @@ public enum WebSocketHandshake {
         public var description: String { "WebSocket upgrade refused (\(status)): \(reason)" }
     }
 
-    /// Validates an upgrade request (§4.2.1). `header` returns every value of a header
-    /// given its lowercase name.
-    public static func validate(method: String, header: (String) -> [String]) throws(RequestError) -> UpgradeRequest {
+    /// Validates an upgrade request (§4.2.1). `httpVersion` is the request line's (major,
+    /// minor); `header` returns every value of a header given its lowercase name.
+    public static func validate(method: String, httpVersion: (major: Int, minor: Int) = (1, 1),
+                                header: (String) -> [String]) throws(RequestError) -> UpgradeRequest {
         guard method == "GET" else { throw RequestError(status: 400, reason: "WebSocket upgrade needs GET") }
+        // §4.1: "the HTTP version MUST be at least 1.1"; an HTTP/1.0 peer cannot keep the
+        // connection it would be upgrading.
+        guard httpVersion.major > 1 || (httpVersion.major == 1 && httpVersion.minor >= 1) else {
+            throw RequestError(status: 400, reason: "WebSocket upgrade needs HTTP/1.1 or later")
+        }
         func tokens(_ name: String) -> [String] {
             header(name).flatMap { $0.split(separator: ",").map { String($0).trimmingSpaces.lowercased() } }
         }

@@ -29,7 +29,9 @@ public enum WebSocketUpgrade {
     ) throws -> HTTPResponse {
         let upgrade: WebSocketHandshake.UpgradeRequest
         do {
-            upgrade = try WebSocketHandshake.validate(method: request.method.rawValue) { request.headers.values(for: $0) }
+            upgrade = try WebSocketHandshake.validate(
+                method: request.method.rawValue, httpVersion: (request.version.major, request.version.minor)
+            ) { request.headers.values(for: $0) }
         } catch {
             var headers = HTTPHeaders()
             if error.status == 426 { headers.add(name: "Sec-WebSocket-Version", value: "13") }
