@@ -33,8 +33,8 @@ public enum BackendServiceComposition {
         public var description: String
     }
 
-    /// Returns the service's authentication, for the other domains the backend serves
-    /// (analytics) to guard their routes with.
+    /// Returns the service's `ServiceAuthentication`, for other route families composed into
+    /// pulse-backend (the analytics API: `AnalyticsComposition.install(into:auth:logger:)`).
     @discardableResult
     public static func install(into service: inout ServiceDefinition, logger: Logger,
                                environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ServiceAuthentication {

@@ -13,6 +13,7 @@ enum BrandingRoutes {
     static let schemeSpec = BodySpec(colorNames.map { Field($0, .string(maxLength: 7, minLength: 4)) })
     static let updateSpec = BodySpec([
         Field("display_name", .string(maxLength: 255, minLength: 1), nullable: true),
+        Field("name", .string(maxLength: 255, minLength: 1), nullable: true),
         Field("light", .object(schemeSpec)),
         Field("dark", .object(schemeSpec)),
     ])
@@ -20,7 +21,7 @@ enum BrandingRoutes {
     static let schemeSchema = Docs.object(Dictionary(uniqueKeysWithValues: colorNames.map { ($0, Docs.string(7)) }), required: [])
     static let contrastSchema = OpenAPIDocument.Schema(type: "object")
     static let brandingSchema = Docs.object([
-        "client_slug": Docs.string(63), "display_name": Docs.string(255), "logo_url": Docs.string(300),
+        "client_slug": Docs.string(63), "display_name": Docs.string(255), "name": Docs.string(255), "logo_url": Docs.string(300),
         "light": schemeSchema, "dark": schemeSchema,
         "contrast": Docs.object(["light": contrastSchema, "dark": contrastSchema]),
     ], required: ["client_slug", "display_name", "light", "dark", "contrast"])
@@ -39,7 +40,7 @@ enum BrandingRoutes {
             if let name = try row.decode(String?.self, at: 3) { displayName = name }
         }
         var members: [String: JSONValue] = [
-            "client_slug": .string(slug), "display_name": .string(displayName), "light": schemes["light"]!, "dark": schemes["dark"]!,
+            "client_slug": .string(slug), "display_name": .string(displayName), "name": .string(displayName), "light": schemes["light"]!, "dark": schemes["dark"]!,
             "contrast": .object(["light": Contrast.report(schemes["light"]!.objectValue ?? [:]),
                                  "dark": Contrast.report(schemes["dark"]!.objectValue ?? [:])]),
         ]
@@ -81,13 +82,14 @@ enum BrandingRoutes {
             return response
         }
 
-        routes.add(.get, "/api/v1/settings/branding", summary: "The caller's client branding (needs settings:read).",
+        for path in ["/api/v1/settings/branding", "/api/v1/branding"] {
+        routes.add(.get, path, summary: "The caller's client branding (needs settings:read).",
                    responses: [Docs.ok(brandingSchema)], middleware: [context.auth.require("settings:read")]) { request in
             let clientID = try request.tenantID()
             let value = try await db.client(clientID).read { tx in try await load(tx, clientID: clientID) }
             return value.response(etag: value.etag)
         }
-        routes.add(.put, "/api/v1/settings/branding",
+        routes.add(.put, path,
                    summary: "Sets the display name and light/dark colours (#rrggbb; needs branding:write; If-Match → 412). The answer reports WCAG AA contrast.",
                    responses: [Docs.ok(brandingSchema), Docs.badRequest, Docs.preconditionFailed],
                    requestContentType: "application/json", requestSchema: updateSpec.schema,
@@ -105,7 +107,8 @@ enum BrandingRoutes {
                 try ETags.check(request, current: before.etag)
                 for mode in ["light", "dark"] {
                     let colors = body[mode] ?? before[mode] ?? .object([:])
-                    let name: String? = body["display_name"].map { $0.stringValue } ?? before["display_name"]?.stringValue
+                    // `name` is accepted as another spelling of `display_name`.
+                    let name: String? = (body["display_name"] ?? body["name"]).map { $0.stringValue } ?? before["display_name"]?.stringValue
                     try await tx.query(
                         """
                         INSERT INTO client_color_settings (client_id, theme_mode, color_schema, colors, display_name, logo_url)
@@ -120,16 +123,16 @@ enum BrandingRoutes {
             }
             return value.response(etag: value.etag)
         }
-        routes.add(.post, "/api/v1/settings/branding/logo",
-                   summary: "Uploads the logo: the raw file as the body with Content-Type image/png, image/svg+xml or image/webp, at most 512 KiB; SVG with scripts, event handlers or external references is refused. Needs branding:write.",
+        routes.add(.post, path + "/logo",
+                   summary: "Uploads the logo: the raw file as the body with Content-Type image/png, image/svg+xml or image/webp (or multipart/form-data with one file part), at most 512 KiB; SVG with scripts, event handlers or external references is refused. Needs branding:write.",
                    responses: [Docs.created(Docs.object(["logo_url": Docs.string(300), "content_type": Docs.string(50), "bytes": Docs.integer])),
                                Docs.badRequest, .init(413, "Too large", contentType: "application/problem+json", schema: Docs.problem), Docs.unsupported],
                    requestContentType: "image/png", requestSchema: .init(type: "string", format: "binary"),
                    middleware: [context.auth.require("branding:write")]) { request in
             let clientID = try request.tenantID(), actor = try request.actor()
-            let type = try LogoValidation.check(request.body, contentType: request.headers["Content-Type"])
-            let hash = SHA256.hash(request.body).map { String(format: "%02x", $0) }.joined()
-            let bytes = request.body
+            let (bytes, declared) = try LogoValidation.file(request)
+            let type = try LogoValidation.check(bytes, contentType: declared)
+            let hash = SHA256.hash(bytes).map { String(format: "%02x", $0) }.joined()
             let url = try await db.client(clientID).write { tx -> String in
                 let slug = try await tx.query("SELECT slug FROM clients WHERE id = $1", clientID)[0].decode(String.self, at: 0)
                 let url = "/api/v1/branding/\(slug)/logo/\(hash)"
@@ -149,6 +152,7 @@ enum BrandingRoutes {
                 return url
             }
             return JSONValue.object(["logo_url": .string(url), "content_type": .string(type), "bytes": .int(bytes.count)]).response(status: .created)
+        }
         }
     }
 }

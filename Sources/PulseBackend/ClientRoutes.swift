@@ -58,7 +58,8 @@ enum ClientRoutes {
     }
 
     static func slugIsValid(_ slug: String) -> Bool {
-        guard let first = slug.utf8.first, (first >= 97 && first <= 122) || (first >= 48 && first <= 57) else { return false }
+        // `logo` is a path of its own under /api/v1/branding/.
+        guard slug != "logo", let first = slug.utf8.first, (first >= 97 && first <= 122) || (first >= 48 && first <= 57) else { return false }
         return slug.utf8.allSatisfy { ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 45 }
     }
 
@@ -181,16 +182,9 @@ enum ClientRoutes {
             let clientID = try request.tenantID(), actor = try request.actor()
             let changes = try request.validatedBody(ClientSettings.spec)
             try ClientSettings.check(changes, path: "")
-            let value = try await db.client(clientID).write { tx -> JSONValue in
-                try await tx.query("SELECT 1 FROM clients WHERE id = $1 FOR UPDATE", clientID)
-                let before = try await ClientSettings.load(tx, clientID: clientID)
-                try ETags.check(request, current: before.etag)
-                try await ClientSettings.save(tx, clientID: clientID, changes: changes)
-                let after = try await ClientSettings.load(tx, clientID: clientID)
-                try await AuditTrail.record(tx, clientID: clientID, actor: actor, action: "update", resourceType: "client_settings",
-                                            resourceID: nil, before: before, after: after)
-                return after
-            }
+            let value = try await SystemSettings.change(db, clientID: clientID, actor: actor, request: request, resourceType: "client_settings",
+                                                        load: { try await ClientSettings.load($0, clientID: clientID) },
+                                                        save: { try await ClientSettings.save($0, clientID: clientID, changes: changes) })
             return value.response(etag: value.etag)
         }
     }

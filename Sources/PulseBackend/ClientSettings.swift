@@ -52,6 +52,23 @@ enum ClientSettings {
 
 /// One JSON object per (client, key) in `system_settings`.
 enum SystemSettings {
+    /// An admin change of a settings object: the client row locked, If-Match checked against
+    /// the current representation, saved, audited with before and after; answers the result.
+    static func change(_ db: PostgresDatabase, clientID: Int, actor: Actor, request: HTTPRequest, resourceType: String,
+                       load: @escaping @Sendable (PostgresTransaction) async throws -> JSONValue,
+                       save: @escaping @Sendable (PostgresTransaction) async throws -> Void) async throws -> JSONValue {
+        try await db.client(clientID).write { tx -> JSONValue in
+            try await tx.query("SELECT 1 FROM clients WHERE id = $1 FOR UPDATE", clientID)
+            let before = try await load(tx)
+            try ETags.check(request, current: before.etag)
+            try await save(tx)
+            let after = try await load(tx)
+            try await AuditTrail.record(tx, clientID: clientID, actor: actor, action: "update", resourceType: resourceType,
+                                        resourceID: nil, before: before, after: after)
+            return after
+        }
+    }
+
     static func object(_ tx: PostgresTransaction, clientID: Int, key: String) async throws -> [String: JSONValue] {
         guard let text = try await tx.query("SELECT setting_value::text FROM system_settings WHERE client_id = $1 AND setting_key = $2",
                                             clientID, key).first?.decode(String.self, at: 0) else { return [:] }

@@ -82,11 +82,25 @@ public final class FeatureFlagCache: Sendable {
 enum FeatureFlagRoutes {
     static func register(on routes: inout ServiceRoutes, context: BackendContext) {
         let db = context.database
-        routes.add(.get, "/api/v1/features", summary: "The caller's client feature flags (any signed-in user or service account of the client).",
+        for path in ["/api/v1/features", "/api/v1/feature-flags"] {
+        routes.add(.get, path, summary: "The caller's client feature flags (any signed-in user or service account of the client).",
                    responses: [Docs.ok(FeatureFlags.schema), .init(401, "Not signed in", contentType: "application/problem+json", schema: Docs.problem)],
                    middleware: [SignedIn(context: context)]) { request in
             let clientID = try request.tenantID()
             let value = try await db.client(clientID).read { tx in try await FeatureFlags.load(tx, clientID: clientID) }
+            return value.response(etag: value.etag)
+        }
+        }
+        routes.add(.put, "/api/v1/feature-flags/:name", summary: "Turns one flag on or off: {\"enabled\": bool} (needs settings:write); answers every flag.",
+                   responses: [Docs.ok(FeatureFlags.schema), Docs.badRequest, Docs.notFound],
+                   requestContentType: "application/json", requestSchema: oneFlagSpec.schema,
+                   middleware: [context.auth.require("settings:write")]) { request in
+            let clientID = try request.tenantID(), actor = try request.actor()
+            guard let name = request.pathParameters["name"], FeatureFlags.defaults[name] != nil else {
+                throw HTTPError(.notFound, detail: "no such feature flag (known: \(FeatureFlags.defaults.keys.sorted().joined(separator: ", ")))")
+            }
+            let body = try request.validatedBody(oneFlagSpec)
+            let value = try await change(db, clientID: clientID, actor: actor, request: request, changes: [name: body["enabled"]!])
             return value.response(etag: value.etag)
         }
         routes.add(.patch, "/api/v1/features", summary: "Turns flags on or off (needs settings:write; If-Match → 412 when stale); reaches every service within a second.",
@@ -95,18 +109,19 @@ enum FeatureFlagRoutes {
                    middleware: [context.auth.require("settings:write")]) { request in
             let clientID = try request.tenantID(), actor = try request.actor()
             let changes = try request.validatedBody(FeatureFlags.spec)
-            let value = try await db.client(clientID).write { tx -> JSONValue in
-                try await tx.query("SELECT 1 FROM clients WHERE id = $1 FOR UPDATE", clientID)
-                let before = try await FeatureFlags.load(tx, clientID: clientID)
-                try ETags.check(request, current: before.etag)
-                try await FeatureFlags.save(tx, clientID: clientID, changes: changes)
-                let after = try await FeatureFlags.load(tx, clientID: clientID)
-                try await AuditTrail.record(tx, clientID: clientID, actor: actor, action: "update", resourceType: "feature_flags",
-                                            resourceID: nil, before: before, after: after)
-                return after
-            }
+            let value = try await change(db, clientID: clientID, actor: actor, request: request, changes: changes)
             return value.response(etag: value.etag)
         }
+    }
+
+    static let oneFlagSpec = BodySpec([Field("enabled", .boolean, required: true)])
+
+    /// Applies flag changes (If-Match checked on the locked client row) and audits them.
+    static func change(_ db: PostgresDatabase, clientID: Int, actor: Actor, request: HTTPRequest,
+                       changes: [String: JSONValue]) async throws -> JSONValue {
+        try await SystemSettings.change(db, clientID: clientID, actor: actor, request: request, resourceType: "feature_flags",
+                                        load: { try await FeatureFlags.load($0, clientID: clientID) },
+                                        save: { try await FeatureFlags.save($0, clientID: clientID, changes: changes) })
     }
 }
 

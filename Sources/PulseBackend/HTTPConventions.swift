@@ -94,11 +94,7 @@ struct Actor: Sendable {
 
 /// Response documentation shorthands.
 enum Docs {
-    static let problem = OpenAPIDocument.Schema(
-        type: "object",
-        properties: ["type": .init(type: "string"), "title": .init(type: "string"), "status": .init(type: "integer"),
-                     "detail": .init(type: "string"), "instance": .init(type: "string")],
-        required: ["type", "title", "status"])
+    static let problem = OpenAPIDocument.problemSchema
 
     static func ok(_ schema: OpenAPIDocument.Schema, _ text: String = "OK") -> RouteDescription.Response {
         .init(200, text, schema: schema)

@@ -101,8 +101,10 @@ enum IntegrationRoutes {
             return value.response(etag: value.etag)
         }
 
-        routes.add(.patch, "/api/v1/integrations/:id",
-                   summary: "Changes an integration (needs integrations:write; If-Match with the ETag refuses a stale edit with 412).",
+        for method in [HTTPMethod.patch, .put] {
+        routes.add(method, "/api/v1/integrations/:id",
+                   summary: method == .patch ? "Changes an integration (needs integrations:write; If-Match with the ETag refuses a stale edit with 412)."
+                       : "The same as PATCH: the fields sent are changed, the others kept.",
                    responses: [Docs.ok(itemSchema), Docs.badRequest, Docs.notFound, Docs.conflict, Docs.preconditionFailed],
                    requestContentType: "application/json", requestSchema: IntegrationValidation.updateSpec.schema,
                    middleware: [write]) { request in
@@ -138,6 +140,7 @@ enum IntegrationRoutes {
                 }
             }
             return updated.response(etag: updated.etag)
+        }
         }
 
         routes.add(.delete, "/api/v1/integrations/:id",

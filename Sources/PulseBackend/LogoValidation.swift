@@ -10,6 +10,37 @@ enum LogoValidation {
     static let maximumBytes = 512 * 1024
     static let types = ["image/png", "image/svg+xml", "image/webp"]
 
+    /// The uploaded file and its declared type: the raw body, or the first file part of a
+    /// `multipart/form-data` body (what a browser form sends).
+    static func file(_ request: HTTPRequest) throws -> ([UInt8], String?) {
+        let contentType = request.headers["Content-Type"] ?? ""
+        guard contentType.lowercased().hasPrefix("multipart/form-data") else { return (request.body, contentType) }
+        guard let range = contentType.range(of: "boundary="), case let boundary = contentType[range.upperBound...]
+            .split(separator: ";").first.map({ $0.trimmingCharacters(in: CharacterSet(charactersIn: "\" ")) }) ?? "", !boundary.isEmpty
+        else { throw BodyProblem.invalid("logo", "is a multipart body without a boundary") }
+        let delimiter = Array("--\(boundary)".utf8), separator: [UInt8] = [13, 10, 13, 10]
+        let body = request.body
+        guard let first = find(delimiter, in: body, from: 0), let headersEnd = find(separator, in: body, from: first) else {
+            throw BodyProblem.invalid("logo", "is missing from the multipart body")
+        }
+        let headers = String(decoding: body[first..<headersEnd], as: UTF8.self)
+        let start = headersEnd + 4
+        guard let next = find([13, 10] + delimiter, in: body, from: start) else { throw BodyProblem.invalid("logo", "is a truncated multipart part") }
+        let partType = headers.split(separator: "\r\n").first { $0.lowercased().hasPrefix("content-type:") }
+            .map { String($0.dropFirst("content-type:".count)).trimmingCharacters(in: .whitespaces) }
+        return (Array(body[start..<next]), partType)
+    }
+
+    private static func find(_ needle: [UInt8], in haystack: [UInt8], from: Int) -> Int? {
+        guard needle.count <= haystack.count, from <= haystack.count - needle.count else { return nil }
+        var index = from
+        while index <= haystack.count - needle.count {
+            if haystack[index] == needle[0], Array(haystack[index..<index + needle.count]) == needle { return index }
+            index += 1
+        }
+        return nil
+    }
+
     static func check(_ bytes: [UInt8], contentType declared: String?) throws -> String {
         let type = (declared ?? "").split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
         guard types.contains(type) else {
@@ -44,6 +75,9 @@ enum LogoValidation {
             ("<foreignobject", "embeds HTML (foreignObject)"), ("javascript:", "contains a javascript: URL"),
             ("<iframe", "embeds an iframe"), ("<embed", "embeds content"), ("<object", "embeds content"),
             ("@import", "imports external styles"), ("<use", "references other content (<use>)"),
+            // Animations can rewrite an href at run time (<set attributeName="href" to="javascript:…">).
+            ("<set", "animates attributes (<set>)"), ("<animate", "animates attributes (<animate>)"),
+            ("<handler", "has an event handler element"), ("<listener", "has an event listener element"),
         ]
         for (needle, reason) in refused where lower.contains(needle) { throw BodyProblem.invalid("logo", "SVG \(reason)") }
         // Event handlers: an attribute named on… (onload=, onclick =, …).

@@ -81,7 +81,8 @@ enum ProfileRoutes {
             }
             return value.response(etag: value.etag)
         }
-        routes.add(.patch, "/api/v1/me/profile", summary: "Changes the signed-in user's name, avatar URL, time zone or locale (If-Match → 412 when stale).",
+        for method in [HTTPMethod.patch, .put] {
+        routes.add(method, "/api/v1/me/profile", summary: (method == .put ? "PUT is the same as PATCH. " : "") + "Changes the signed-in user's name, avatar URL, time zone or locale (If-Match → 412 when stale).",
                    responses: [Docs.ok(profileSchema), unauthorized, Docs.badRequest, Docs.notFound, Docs.preconditionFailed],
                    requestContentType: "application/json", requestSchema: profileSpec.schema, middleware: [signedIn]) { request in
             let clientID = try request.tenantID(), id = try userID(request)
@@ -107,6 +108,7 @@ enum ProfileRoutes {
             }
             return value.response(etag: value.etag)
         }
+        }
         routes.add(.get, "/api/v1/me/preferences", summary: "The signed-in user's preferences (theme, default dashboard scope and period).",
                    responses: [Docs.ok(preferencesSchema), unauthorized, Docs.notFound], middleware: [signedIn]) { request in
             let clientID = try request.tenantID(), id = try userID(request)
@@ -116,7 +118,8 @@ enum ProfileRoutes {
             }
             return value.response(etag: value.etag)
         }
-        routes.add(.patch, "/api/v1/me/preferences", summary: "Changes the signed-in user's preferences (If-Match → 412 when stale).",
+        for method in [HTTPMethod.patch, .put] {
+        routes.add(method, "/api/v1/me/preferences", summary: (method == .put ? "PUT is the same as PATCH. " : "") + "Changes the signed-in user's preferences (If-Match → 412 when stale).",
                    responses: [Docs.ok(preferencesSchema), unauthorized, Docs.badRequest, Docs.notFound, Docs.preconditionFailed],
                    requestContentType: "application/json", requestSchema: preferencesSpec.schema, middleware: [signedIn]) { request in
             let clientID = try request.tenantID(), id = try userID(request)
@@ -132,6 +135,7 @@ enum ProfileRoutes {
                 return try await loadPreferences(tx, userID: id)!
             }
             return value.response(etag: value.etag)
+        }
         }
     }
 }

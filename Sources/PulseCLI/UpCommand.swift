@@ -51,6 +51,12 @@ struct UpCommand: AsyncParsableCommand {
         environment["AUTH_KEY_ENCRYPTION_KEY"] = try stateSecret(platform, variable: "AUTH_KEY_ENCRYPTION_KEY", file: "auth.key")
         // Every service checks the CSRF token of cookie-authenticated writes with the same key.
         environment["AUTH_CSRF_KEY"] = try stateSecret(platform, variable: "AUTH_CSRF_KEY", file: "csrf.key")
+        // The gateway runs on this machine: pulse-auth believes its X-Forwarded-For (and only
+        // its), so sign-ins through it are throttled and audited per user address.
+        // (An operator's auth.trusted_proxies, from a file or PULSE_AUTH_TRUSTED_PROXIES, wins.)
+        if (platform.environment["AUTH_TRUSTED_PROXIES"] ?? "").isEmpty, platform.snapshot.string("auth.trusted_proxies").isEmpty {
+            environment["AUTH_TRUSTED_PROXIES"] = "127.0.0.1,::1"
+        }
         // pulse-backend seals integration credentials with it, pulse-etl opens them (64 hex digits).
         environment["PULSE_INTEGRATIONS_CREDENTIALS_KEY"] = try stateSecret(platform, variable: "PULSE_INTEGRATIONS_CREDENTIALS_KEY",
                                                                             file: "integrations.key", hex: true)

@@ -63,7 +63,7 @@ public enum ConfigKeys {
         ConfigKey("auth.csrf_key", .string, default: .string(""),
                   "Secret. 32-byte key of the CSRF tokens, shared by every service behind the gateway; empty derives one from the key-encryption key. `AUTH_CSRF_KEY` overrides it."),
         ConfigKey("auth.trusted_proxies", .string, default: .string(""),
-                  "Comma-separated peer addresses (the gateway's) whose `X-Forwarded-For` / `Forwarded` pulse-auth believes when throttling and auditing sign-ins; empty believes none. `AUTH_TRUSTED_PROXIES` overrides it."),
+                  "Comma-separated peer addresses (the gateway's) whose `X-Forwarded-For` / `Forwarded` pulse-auth believes when throttling and auditing sign-ins; empty believes none (`pulse up` then sets `127.0.0.1,::1`, its local gateway). `AUTH_TRUSTED_PROXIES` overrides it."),
         ConfigKey("auth.signing_algorithm", .choice(["RS256", "EdDSA"]), default: .string("RS256"),
                   "Algorithm of new access-token signing keys; changing it rotates at the next start (old keys verify until their tokens expire). `AUTH_SIGNING_ALGORITHM` overrides it."),
         // How the other services reach and trust pulse-auth.

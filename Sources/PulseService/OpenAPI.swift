@@ -115,6 +115,13 @@ public struct OpenAPIDocument: Codable, Sendable, Equatable {
         }
     }
 
+    /// An RFC 9457 problem document (every error answer).
+    public static let problemSchema = Schema(
+        type: "object",
+        properties: ["type": Schema(type: "string"), "title": Schema(type: "string"), "status": Schema(type: "integer"),
+                     "detail": Schema(type: "string"), "instance": Schema(type: "string")],
+        required: ["type", "title", "status"])
+
     /// An array's item schema (a box: a struct cannot hold itself).
     public final class SchemaBox: Codable, Sendable, Equatable {
         public let schema: Schema

@@ -30,7 +30,7 @@ public struct ServiceRoutes: Sendable {
             if middleware.contains(where: { $0 is RequirePermission }) {
                 for (code, text) in [(401, "Not signed in"), (403, "Missing permission, or a cookie write without a CSRF token")]
                 where !responses.contains(where: { $0.status == code }) {
-                    responses.append(.init(code, text, contentType: "application/problem+json"))
+                    responses.append(.init(code, text, contentType: "application/problem+json", schema: OpenAPIDocument.problemSchema))
                 }
             }
         }

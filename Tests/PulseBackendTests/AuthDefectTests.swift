@@ -1,5 +1,6 @@
 import Foundation
 import PulseHTTP
+import PulseSecurity
 import PulseTestSupport
 import Testing
 @testable import PulseAuth
@@ -87,7 +88,12 @@ struct AuthDefectTests {
 
         // Live: through a trusted proxy (127.0.0.1 here) failed sign-ins count per forwarded
         // address, so one attacker behind the gateway does not lock everyone else out.
-        let h = try await BackendHarness { $0.trustedProxies = ["127.0.0.1"] }
+        let h = try await BackendHarness {
+            $0.trustedProxies = ["127.0.0.1"]
+            // Lock an address after 3 failures, so the test needs few attempts.
+            $0.throttle = LoginThrottle(addressLimits: ThrottleLimits(freeFailures: 10, baseDelay: 1, maximumDelay: 60, lockoutThreshold: 3,
+                                                                      lockoutDuration: 900, window: 900))
+        }
         do {
             let tenant = try await h.createClient()
             let victim = try await h.signedIn(tenant, roles: ["viewer"])
@@ -106,6 +112,16 @@ struct AuthDefectTests {
             }
             #expect(address == "203.0.113.9")
             #expect(events >= 1)
+            // The attacker's forwarded address gets locked (spraying other accounts) ...
+            for index in 0..<3 {
+                let body = try JSONSerialization.data(withJSONObject: ["client": tenant.slug, "email": "ghost\(index)@example.test", "password": "nope nope"])
+                _ = try await HTTPTestClient(port: h.authPort).request("POST", "/auth/login", headers: [
+                    ("Content-Type", "application/json"), ("X-Forwarded-For", "203.0.113.9"),
+                ], body: Array(body))
+            }
+            #expect(try await attempt(from: "203.0.113.9", password: BackendHarness.password) == 429)
+            // ... while the victim behind the same proxy, from its own address, still signs in.
+            #expect(try await attempt(from: "198.51.100.20", password: BackendHarness.password) == 200)
         } catch { await h.shutdown(); throw error }
         await h.shutdown()
     }

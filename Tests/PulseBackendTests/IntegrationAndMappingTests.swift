@@ -164,9 +164,11 @@ struct IntegrationAndMappingTests {
             let fresh = try await h.request("PATCH", "/api/v1/integrations/\(id)", session: admin, json: ["active": false],
                                             headers: [("If-Match", current.header("ETag")!)])
             #expect(fresh.status == 200 && fresh.json["active"] as? Bool == false)
+            let put = try await h.request("PUT", "/api/v1/integrations/\(id)", session: admin, json: ["active": true])  // the web app's verb
+            #expect(put.status == 200 && put.json["active"] as? Bool == true && put.json["name"] as? String == current.json["name"] as? String)
             // Audited with before and after, never credentials.
             let audit = try await h.request("GET", "/api/v1/audit?resource_type=integration", session: admin)
-            #expect(audit.status == 200 && audit.items.count == 3)
+            #expect(audit.status == 200 && audit.items.count == 4)
             #expect(audit.items.first?["before"] is [String: Any] && audit.items.first?["after"] is [String: Any])
             #expect(!audit.bodyText.contains("ghp_secret"))
             #expect(try await h.request("DELETE", "/api/v1/integrations/\(id)", session: admin).status == 204)

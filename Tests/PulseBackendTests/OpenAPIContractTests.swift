@@ -67,7 +67,8 @@ struct OpenAPIContractTests {
                 #expect(answer.status != 401 && answer.status != 403, "\(name) refused the admin: \(answer.bodyText)")
                 #expect(operation.responses[String(answer.status)] != nil, "\(name) answered \(answer.status), not documented: \(answer.bodyText)")
                 #expect(answer.status < 500 || answer.status == 501 && path.hasSuffix("/test"), "\(name): \(answer.bodyText)")
-                if let schema = operation.responses[String(answer.status)]?.content?["application/json"]?.schema, !answer.body.isEmpty {
+                let content = operation.responses[String(answer.status)]?.content
+                if let schema = (content?["application/json"] ?? content?["application/problem+json"])?.schema, !answer.body.isEmpty {
                     let value = try #require(JSONValue.parse(answer.body))
                     let problems = SchemaCheck.problems(value, schema, at: "")
                     #expect(problems.isEmpty, "\(name) \(answer.status): \(problems.joined(separator: "; "))")
@@ -86,6 +87,7 @@ struct OpenAPIContractTests {
                 if !Self.publicPaths.contains(path) {
                     let anonymous = try await h.request(method.uppercased(), target, json: json, body: body, headers: headers)
                     #expect(anonymous.status == 401, "\(name) answered an anonymous caller \(anonymous.status)")
+                    #expect(SchemaCheck.problems(try #require(JSONValue.parse(anonymous.body)), OpenAPIDocument.problemSchema, at: "").isEmpty)
                 }
             }
             let deleted = try await h.request("DELETE", "/api/v1/integrations/\(integrationID)", session: admin)

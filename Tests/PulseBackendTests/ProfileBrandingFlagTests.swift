@@ -74,16 +74,29 @@ struct ProfileBrandingFlagTests {
             #expect(try await upload(Array(handler.utf8), "image/svg+xml").0 == 400)
             let external = #"<svg xmlns="http://www.w3.org/2000/svg"><image href="https://evil.test/x.png"/></svg>"#
             #expect(try await upload(Array(external.utf8), "image/svg+xml").0 == 400)
+            let animated = #"<svg xmlns="http://www.w3.org/2000/svg"><a><set attributeName="href" to="jav&#x61;script:alert(1)"/><rect/></a></svg>"#
+            #expect(try await upload(Array(animated.utf8), "image/svg+xml").1 == "field 'logo' SVG animates attributes (<set>)")
             let clean = ##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><rect width="10" height="10" fill="#04c"/></svg>"##
-            #expect(try await upload(Array(clean.utf8), "image/svg+xml").0 == 201)
+            let svg = try await upload(Array(clean.utf8), "image/svg+xml")
+            #expect(svg.0 == 201)
             #expect(try await upload(Self.png, "image/png", session: viewer).0 == 403)
+            // A browser form: multipart/form-data with one file part, at the web app's path.
+            let boundary = "----pulse\(UUID().uuidString.prefix(8))"
+            let multipart = Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"logo\"; filename=\"l.png\"\r\nContent-Type: image/png\r\n\r\n".utf8)
+                + Self.png + Array("\r\n--\(boundary)--\r\n".utf8)
+            let form = try await h.request("POST", "/api/v1/branding/logo", session: admin, body: multipart,
+                                           headers: [("Content-Type", "multipart/form-data; boundary=\(boundary)")])
+            #expect(form.status == 201 && form.json["content_type"] as? String == "image/png", "\(form.bodyText)")
+            let ownBranding = try await h.request("GET", "/api/v1/branding", session: admin)
+            #expect(ownBranding.status == 200 && ownBranding.json["name"] as? String == "Acme Pay")
 
             // Public: the branding by slug and the logo by its content hash; nothing else.
             let branding = try await h.request("GET", "/api/v1/branding/\(tenant.slug)")
             #expect(branding.status == 200 && branding.json["display_name"] as? String == "Acme Pay")
             let logoURL = try #require(branding.json["logo_url"] as? String)
             #expect(logoURL.hasPrefix("/api/v1/branding/\(tenant.slug)/logo/"))
-            let logo = try await h.request("GET", logoURL)
+            #expect(try await h.request("GET", logoURL).body == Self.png)  // the latest upload (the form's)
+            let logo = try await h.request("GET", try #require(svg.2))
             #expect(logo.status == 200 && logo.header("Content-Type") == "image/svg+xml" && logo.header("Content-Security-Policy") != nil)
             #expect(try await h.request("GET", uploaded.2!).body == Self.png)
             #expect(try await h.request("GET", "/api/v1/branding/no-such-client-x").status == 404)
@@ -117,6 +130,11 @@ struct ProfileBrandingFlagTests {
             }
             #expect(!seen, "the flag change did not reach the cache within a second")
             #expect(try await h.request("PATCH", "/api/v1/features", session: admin, json: ["ai_features": "no"]).detail == "field 'ai_features' must be true or false")
+            // The web app's spelling: one flag at a time.
+            let one = try await h.request("PUT", "/api/v1/feature-flags/sso_only_login", session: admin, json: ["enabled": true])
+            #expect(one.status == 200 && one.json["sso_only_login"] as? Bool == true)
+            #expect(try await h.request("PUT", "/api/v1/feature-flags/warp_drive", session: admin, json: ["enabled": true]).status == 404)
+            #expect(try await h.request("GET", "/api/v1/feature-flags", session: viewer).json["sso_only_login"] as? Bool == true)
             #expect(try await h.request("GET", "/api/v1/features").status == 401)
         } catch { await h.shutdown(); throw error }
         await h.shutdown()
