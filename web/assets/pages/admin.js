@@ -217,7 +217,7 @@ async function dora(main) {
     field('Failure window (hours)', { name: 'failure_window_hours', type: 'number', min: 1, max: 720, value: current.failure_window_hours ?? 48 }),
     field('Hotfix labels', { name: 'hotfix_labels', value: (current.hotfix_labels || ['hotfix']).join(', ') }),
     field('Revert labels', { name: 'revert_labels', value: (current.revert_labels || ['revert']).join(', ') }),
-    field('Benchmark year', { name: 'benchmark_year', tag: 'select', options: ['2021', '2022', '2023', '2024'].map((y) => [y, y]), value: String(current.benchmark_year ?? 2023) }),
+    field('Benchmark year', { name: 'benchmark_year', tag: 'select', options: ['2019', '2021', '2023', '2024'].map((y) => [y, y]), value: String(current.benchmark_year ?? 2023) }),
   ], {
     check: (v) => {
       const p = {};

@@ -6,7 +6,8 @@ import { h, mount, notice, fmt, query, link } from '../dom.js';
 import { lineChart } from '../charts.js';
 import { scopeForm, scopeFromQuery, scopeParams, loadScopeOptions } from '../scope.js';
 
-const YEARS = ['2021', '2022', '2023', '2024'];
+// DORA State of DevOps report years with benchmark bands (the analytics service's list).
+const YEARS = ['2019', '2021', '2023', '2024'];
 const tierText = { elite: 'Elite', high: 'High', medium: 'Medium', low: 'Low' };
 
 /** The five headline figures: how to read, show and compare each. */
