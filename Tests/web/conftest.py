@@ -112,3 +112,15 @@ def console_errors(driver):
     that is not there yet, the 401 of /auth/me before sign-in) are network entries, not errors."""
     return [e for e in driver.get_log('browser') if e['level'] == 'SEVERE' and e.get('source') != 'network'
             and 'Failed to load resource' not in e['message'] and 'WebSocket connection to' not in e['message']]
+
+
+@pytest.fixture
+def signed_in(browser, platform, admin):
+    """The browser, signed in as the demo admin (other tests sign out or in as someone else)."""
+    browser.get(platform.url + '/settings')
+    wait_ready(browser)
+    if urllib.parse.urlparse(browser.current_url).path != '/settings' or admin['email'] not in browser.find_element(By.ID, 'main').text:
+        browser.delete_all_cookies()
+        sign_in(browser, platform.url, admin['client'], admin['email'], admin['password'])
+    return browser
+

@@ -25,14 +25,16 @@ export class ApiError extends Error {
   /** The field a problem names (`field`, `parameter`, `errors[0].field`, or "the X ..." in the detail). */
   get field() {
     const p = this.problem;
-    return p.field || p.parameter || p.pointer?.replace(/^\/+/, '') || (Array.isArray(p.errors) && (p.errors[0]?.field || p.errors[0]?.name)) || null;
+    return p.field || p.parameter || p.pointer?.replace(/^\/+/, '') || (Array.isArray(p.errors) && (p.errors[0]?.field || p.errors[0]?.name))
+      || /field '([^']+)'/.exec(String(p.detail || ''))?.[1] || /^([a-z_]+): /.exec(String(p.detail || ''))?.[1] || null;
   }
 }
 
 async function request(method, path, body, options = {}) {
   const headers = { Accept: 'application/json' };
   let payload;
-  if (body instanceof FormData || body instanceof Blob) payload = body;
+  if (body instanceof FormData) payload = body;
+  else if (body instanceof Blob) { payload = body; if (body.type) headers['Content-Type'] = body.type; }
   else if (body !== undefined) { headers['Content-Type'] = 'application/json'; payload = JSON.stringify(body); }
   if (method !== 'GET' && method !== 'HEAD' && csrfToken) headers['X-CSRF-Token'] = csrfToken;
   Object.assign(headers, options.headers || {});

@@ -40,8 +40,9 @@ class Live {
       let message;
       try { message = JSON.parse(event.data); } catch { return; }
       window.dispatchEvent(new CustomEvent('pulse:job', { detail: message }));
+      if (message.type === 'snapshot') return;
       const job = message.job || message;
-      if (finished.has(job.status) && (job.status === 'succeeded' || message.type === 'sync_finished')) {
+      if (finished.has(job.status) && job.status === 'succeeded') {
         window.dispatchEvent(new CustomEvent('pulse:sync-finished', { detail: job }));
       }
     };

@@ -35,7 +35,7 @@ export function initTheme(session) {
 /** Saves preferences to the backend; false (kept in this browser only) when it cannot. */
 export async function savePreferences(changes) {
   try {
-    await api.put(preferencesPath, changes);
+    await api.patch(preferencesPath, changes);
     themeState.savedOnServer = true;
   } catch {
     themeState.savedOnServer = false;

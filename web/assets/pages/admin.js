@@ -148,7 +148,7 @@ async function integrations(main) {
         const kind = existing?.provider || v.provider;
         const body = { name: v.name, base_url: v.base_url, settings: kind === 'github' ? { organization: v.organization } : { ...settings, projects: v.projects.split(/[\s,]+/).filter(Boolean) } };
         if (v.token) body.credentials = kind === 'github' ? { token: v.token } : { email: v.email, api_token: v.token };
-        return existing ? api.put(`/api/v1/integrations/${existing.id}`, body) : api.post('/api/v1/integrations', { provider: kind, ...body });
+        return existing ? api.patch(`/api/v1/integrations/${existing.id}`, body) : api.post('/api/v1/integrations', { provider: kind, ...body });
       },
       done: async (a, status, form) => { if (!existing) form.reset(); mount(status, notice('success', existing ? 'Saved.' : `Created integration ${a?.id ?? ''}.`)); await load(); },
     });
@@ -166,7 +166,7 @@ async function integrations(main) {
             result.textContent = 'Testing…';
             try {
               const t = await api.post(`/api/v1/integrations/${id}/test`, {});
-              result.textContent = t?.ok === false || t?.success === false ? `Connection failed: ${t.detail || t.message || t.error || 'unknown reason'}` : `Connection works${t?.detail ? `: ${t.detail}` : ''}.`;
+              result.textContent = t?.ok === false ? `Connection failed: ${t.message || t.detail || 'no reason given'}` : `Connection works${t?.message ? `: ${t.message}` : '.'}`;
             } catch (error) { result.textContent = describe(error, 'The connection test'); }
           } }, 'Test connection'), h('button', { type: 'button', onclick: () => mount(editing, h('section.card', h('h2', `Edit ${row.name}`), integrationForm(row))) }, 'Edit'), result);
         } },
@@ -193,7 +193,7 @@ function mappingEditor(kind, title, path, targets) {
   });
   box.append(form);
   api.get(path).then((answer) => {
-    const list = Array.isArray(answer) ? answer : answer?.mappings || [];
+    const list = Array.isArray(answer) ? answer : answer?.items || answer?.mappings || [];
     list.forEach((m) => addRow(m.source, m.target));
     if (!list.length) addRow();
   }).catch((error) => { box.insertBefore(unavailable(error, title), form); addRow(); });
@@ -217,7 +217,7 @@ async function dora(main) {
     field('Failure window (hours)', { name: 'failure_window_hours', type: 'number', min: 1, max: 720, value: current.failure_window_hours ?? 48 }),
     field('Hotfix labels', { name: 'hotfix_labels', value: (current.hotfix_labels || ['hotfix']).join(', ') }),
     field('Revert labels', { name: 'revert_labels', value: (current.revert_labels || ['revert']).join(', ') }),
-    field('Benchmark year', { name: 'benchmark_year', tag: 'select', options: ['2021', '2022', '2023', '2024'].map((y) => [y, y]), value: String(current.benchmark_year ?? 2023) }),
+    field('Benchmark year', { name: 'benchmark_year', tag: 'select', options: ['2019', '2021', '2023', '2024'].map((y) => [y, y]), value: String(current.benchmark_year ?? 2023) }),
   ], {
     check: (v) => {
       const p = {};
@@ -236,13 +236,13 @@ async function dora(main) {
 async function branding(main) {
   let current = {};
   let loadError = null;
-  try { current = await api.get('/api/v1/branding') || {}; } catch (error) { loadError = error; }
+  try { current = await api.get('/api/v1/settings/branding') || {}; } catch (error) { loadError = error; }
   const vars = brandVariables(current);
   const preview = h('div.preview', { id: 'brand-preview' });
   const warnings = h('div', { 'aria-live': 'polite' });
   const colourField = (name, label, value) => field(label, { name, type: 'color', value });
   const form = actionForm('branding-form', [
-    field('Display name', { name: 'name', value: current.name || '' }),
+    field('Display name', { name: 'name', value: current.display_name || current.name || '' }),
     colourField('light_primary', 'Light theme: primary colour', vars.light['--brand-primary'] || '#1f5fbf'),
     colourField('light_background', 'Light theme: background', current.light?.background || '#ffffff'),
     colourField('dark_primary', 'Dark theme: primary colour', vars.dark['--brand-primary-dark'] || '#5f9cf5'),
@@ -255,12 +255,12 @@ async function branding(main) {
       return {};
     },
     send: async (v) => {
-      const saved = await api.put('/api/v1/branding', { name: v.name, light: { primary: v.light_primary, background: v.light_background }, dark: { primary: v.dark_primary, background: v.dark_background } });
+      const saved = await api.put('/api/v1/settings/branding', { ...(v.name ? { display_name: v.name } : {}),
+        light: { ...(current.light || {}), primary: v.light_primary, background: v.light_background },
+        dark: { ...(current.dark || {}), primary: v.dark_primary, background: v.dark_background } });
       const file = form.logo.files[0];
       if (file) {
-        const data = new FormData();
-        data.append('logo', file);
-        await api.post('/api/v1/branding/logo', data);
+        await api.post('/api/v1/settings/branding/logo', file);
       }
       return saved;
     },
@@ -290,11 +290,11 @@ async function flags(main) {
   const box = h('div');
   shell(main, 'flags', h('section.card', h('h2', 'Feature flags'), box));
   try {
-    const answer = await api.get('/api/v1/feature-flags');
+    const answer = await api.get('/api/v1/features');
     const list = answer?.flags || (answer && typeof answer === 'object' ? Object.entries(answer).map(([name, enabled]) => ({ name, enabled })) : []);
     const status = h('div', { 'aria-live': 'polite' });
     mount(box, list.length ? h('ul', list.map((f) => h('li', h('label.inline', h('input', { type: 'checkbox', checked: !!f.enabled, onchange: async (e) => {
-      try { await api.put(`/api/v1/feature-flags/${encodeURIComponent(f.name)}`, { enabled: e.target.checked }); mount(status, notice('success', `${f.name} ${e.target.checked ? 'on' : 'off'}.`)); } catch (error) { e.target.checked = !e.target.checked; mount(status, notice('error', describe(error, 'Changing the flag'))); }
+      try { await api.patch('/api/v1/features', { [f.name]: e.target.checked }); mount(status, notice('success', `${f.name} ${e.target.checked ? 'on' : 'off'}.`)); } catch (error) { e.target.checked = !e.target.checked; mount(status, notice('error', describe(error, 'Changing the flag'))); }
     } }), f.description ? `${f.name}: ${f.description}` : f.name)))) : h('p', 'No feature flags.'), status);
   } catch (error) { mount(box, unavailable(error, 'Feature flags')); }
 }

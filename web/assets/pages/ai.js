@@ -14,11 +14,18 @@ export function highlight(text, terms) {
   return String(text).split(re).map((part, i) => (i % 2 === 1 ? h('mark', part) : part));
 }
 
+/** 👍/👎 on an AI answer → POST /ai/feedback {answer_type, verdict, query?, items?, prediction_id?}. */
 function feedbackButton(kind, subject) {
   const status = h('span.hint', { 'aria-live': 'polite' });
+  const answerType = { search_result: 'search', duplicate: 'duplicate', forecast: 'forecast', anomaly: 'alert', similar: 'similar' }[kind] || kind;
   const send = async (useful) => {
+    const verdict = useful ? 'correct' : kind === 'duplicate' ? 'not_duplicate' : kind === 'forecast' ? 'off' : 'wrong';
+    const body = { answer_type: answerType, verdict };
+    if (subject.query) body.query = subject.query;
+    if (subject.items) body.items = subject.items;
+    if (subject.prediction_id) body.prediction_id = subject.prediction_id;
     try {
-      await api.post('/ai/feedback', { kind, subject, useful });
+      await api.post('/ai/feedback', body);
       status.textContent = 'Thanks: your feedback was recorded.';
     } catch (error) { status.textContent = describe(error, 'Feedback'); }
   };
@@ -32,7 +39,7 @@ async function search(main, ctx) {
   const form = h('form.toolbar', { role: 'search' },
     h('div.field', h('label', { for: 'q' }, 'Search work items, pull requests and incidents'), h('input#q', { name: 'q', type: 'search', value: q.q || '', required: true })),
     h('div.field', h('label', { for: 'types' }, 'Type'), h('select#types', { name: 'types' },
-      [['', 'All types'], ['work_item', 'Work items'], ['pull_request', 'Pull requests'], ['incident', 'Incidents']].map(([v, t]) => h('option', { value: v, selected: v === (q.types || '') }, t)))),
+      [['', 'All types'], ['work_item', 'Work items'], ['pr', 'Pull requests'], ['incident', 'Incidents']].map(([v, t]) => h('option', { value: v, selected: v === (q.types || '') }, t)))),
     h('div.field', h('label', { for: 'project' }, 'Project'), h('input#project', { name: 'project', value: q.project || '' })),
     h('div.field', h('label', { for: 'repository' }, 'Repository'), h('input#repository', { name: 'repository', value: q.repository || '' })),
     h('button.primary', { type: 'submit' }, 'Search'));
@@ -53,8 +60,8 @@ async function search(main, ctx) {
       return h('li.card', h('h3', h('a', { href: link('/similar', { type: r.type, id: r.id }) }, highlight(r.title || r.summary || `${r.type} ${r.id}`, terms))),
         h('p.hint', `${r.type}${r.key ? ` · ${r.key}` : ''}${r.score !== undefined ? ` · score ${fmt.number(r.score, 3)}` : ''}`),
         r.snippet || r.description ? h('p', highlight(String(r.snippet || r.description).slice(0, 300), terms)) : null,
-        feedbackButton('search_result', { query: q.q, type: r.type, id: r.id, label: r.title }));
-    })) : notice('info', 'Nothing matched. Try other words.'));
+        feedbackButton('search_result', { query: q.q, items: [{ type: r.type, id: r.id }], label: r.title }));
+    })) : notice('info', 'Nothing matched. Try other words.'), (answer?.notes || []).map((n) => notice('info', n)));
   } catch (error) {
     mount(results, notice(error.unavailable ? 'unavailable' : 'error', describe(error, 'Search')));
   }
@@ -70,14 +77,15 @@ async function similar(main) {
       const items = answer?.items || answer?.results || [];
       mount(box, h('h2', `Items similar to ${q.type} ${q.id}`), dataTable({ caption: 'Similar items', columns: [
         { key: 'type', label: 'Type' }, { key: 'title', label: 'Title', link: (r) => link('/similar', { type: r.type, id: r.id }) },
-        { key: 'score', label: 'Similarity', num: true, format: (v) => fmt.number(v, 3) }], rows: items }));
+        { key: 'similarity', label: 'Similarity', num: true, format: (v, r) => fmt.number(v ?? r.score, 3) }], rows: items }),
+        feedbackButton('similar', { items: [{ type: q.type, id: Number(q.id) }], label: 'these similar items' }));
     } catch (error) { mount(box, notice(error.unavailable ? 'unavailable' : 'error', describe(error, 'Similar items'))); }
   } else mount(box, h('p.hint', 'Open an item from the search results to see what is similar to it.'));
   try {
     const answer = await api.get(link('/ai/duplicates', { project: q.project }));
     const pairs = answer?.pairs || answer?.duplicates || [];
     mount(dupes, pairs.length ? h('ul', pairs.map((p) => h('li.card', `${p.a?.title || p.a?.id || p.left} ↔ ${p.b?.title || p.b?.id || p.right} (score ${fmt.number(p.score, 3)}) `,
-      feedbackButton('duplicate', { a: p.a?.id ?? p.left, b: p.b?.id ?? p.right, label: 'this pair' })))) : h('p', 'No likely duplicates.'));
+      feedbackButton('duplicate', { items: [p.a, p.b].filter(Boolean).map((x) => ({ type: x.type, id: x.id })), label: 'this pair' })))) : h('p', 'No likely duplicates.'));
   } catch (error) { mount(dupes, notice(error.unavailable ? 'unavailable' : 'error', describe(error, 'Duplicate detection'))); }
 }
 
@@ -99,13 +107,17 @@ async function forecast(main) {
     if (!Number.isInteger(items) || items < 1 || items > 10000) { fieldError(form.items, 'Enter a whole number of items between 1 and 10000.'); return; }
     try {
       const body = { items, project: form.project.value.trim() || undefined, target_date: form.target_date.value || undefined };
-      const answer = await api.post('/ai/forecast', body);
-      const points = (answer.distribution || answer.cumulative || []).map((p) => ({ date: fmt.date(p.date), probability: p.probability ?? p.p }));
-      const markers = [['P50', answer.p50], ['P85', answer.p85], ['P95', answer.p95]].filter(([, d]) => d).map(([label, d]) => ({ label, date: fmt.date(d) }));
+      const answer = await api.post('/ai/forecasts/delivery', body);
+      const markers = [['P50', answer.p50_date, 0.5], ['P85', answer.p85_date, 0.85], ['P95', answer.p95_date, 0.95]].filter(([, d]) => d)
+        .map(([label, d, probability]) => ({ label, date: fmt.date(d), probability }));
+      // The answer gives the distribution at its percentiles: the chart joins those points from the start.
+      const points = markers.length ? [{ date: fmt.date(answer.start), probability: 0 }, ...markers.map((m) => ({ date: m.date, probability: m.probability }))] : [];
       mount(out, h('div.grid', markers.map((m) => h('div.card.metric', h('span.label', `${m.label} date`), h('span.value', m.date)))),
-        answer.probability_of_target !== undefined ? h('p', `Probability of finishing by ${body.target_date}: ${fmt.percent(answer.probability_of_target, 0)}`) : null,
+        answer.probability_by_target !== undefined && answer.probability_by_target !== null ? h('p', `Probability of finishing by ${body.target_date}: ${fmt.percent(answer.probability_by_target, 0)}`) : null,
+        answer.throughput_history ? h('p.hint', `From ${answer.history_weeks} weeks of throughput (${answer.throughput_history.join(', ')} items a week), ${fmt.number(answer.trials)} trials.`) : null,
+        (answer.notes || []).map((n) => notice('info', n)),
         points.length ? forecastChart({ title: `Forecast for ${items} items`, points, markers }) : null,
-        feedbackButton('forecast', { items, label: 'this forecast' }));
+        feedbackButton('forecast', { prediction_id: answer.prediction_id, label: 'this forecast' }));
     } catch (error) { showProblem(form, error, status, 'The forecast'); }
   });
 }
@@ -115,16 +127,19 @@ async function anomalies(main) {
   mount(main, h('h1', 'Anomaly alerts'), box);
   const load = async () => {
     try {
-      const answer = await api.get('/ai/anomalies');
-      const alerts = answer?.alerts || [];
+      const answer = await api.get('/ai/alerts');
+      const alerts = Array.isArray(answer) ? answer : answer?.alerts || answer?.items || [];
       mount(box, alerts.length ? h('ul', alerts.map((a) => {
         const status = h('span.hint', { 'aria-live': 'polite' });
-        return h('li.card', h('h2', `${a.metric || a.kind || 'Metric'}: ${a.summary || a.message || ''}`),
-          h('p', h('span', { class: `badge ${a.severity === 'critical' || a.severity === 'high' ? 'low' : 'medium'}` }, a.severity || 'info'), ` detected ${fmt.dateTime(a.detected_at || a.created_at)}`),
-          a.acknowledged_at ? h('p.hint', `Acknowledged by ${a.acknowledged_by || 'someone'} on ${fmt.dateTime(a.acknowledged_at)}`)
+        const data = a.alert_data || {};
+        const facts = Object.entries(data).filter(([, v]) => v === null || typeof v !== 'object').map(([k, v]) => `${k.replace(/_/g, ' ')}: ${v}`);
+        return h('li.card', h('h2', `${data.metric || a.model_name || 'Metric'}${data.message ? `: ${data.message}` : ''}`),
+          h('p', h('span', { class: `badge ${a.severity === 'critical' || a.severity === 'high' ? 'low' : 'medium'}` }, a.severity || 'info'), ` detected ${fmt.dateTime(a.created_at)}`),
+          facts.length ? h('p.hint', facts.join(' · ')) : null,
+          a.acknowledged_at ? h('p.hint', `Acknowledged${a.acknowledged_by ? ` by user ${a.acknowledged_by}` : ''} on ${fmt.dateTime(a.acknowledged_at)}`)
             : h('button', { type: 'button', onclick: async () => {
-              try { await api.post(`/ai/anomalies/${encodeURIComponent(a.id)}/acknowledge`, {}); load(); } catch (error) { status.textContent = describe(error, 'Acknowledging'); }
-            } }, 'Acknowledge'), status, feedbackButton('anomaly', { id: a.id, label: 'this alert' }));
+              try { await api.post(`/ai/alerts/${encodeURIComponent(a.id)}/acknowledge`, {}); load(); } catch (error) { status.textContent = describe(error, 'Acknowledging'); }
+            } }, 'Acknowledge'), status, feedbackButton('anomaly', { label: 'this alert' }));
       })) : notice('success', 'No anomaly alerts.'));
     } catch (error) { mount(box, notice(error.unavailable ? 'unavailable' : 'error', describe(error, 'Anomaly alerts'))); }
   };

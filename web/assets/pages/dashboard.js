@@ -6,7 +6,8 @@ import { h, mount, notice, fmt, query, link } from '../dom.js';
 import { lineChart } from '../charts.js';
 import { scopeForm, scopeFromQuery, scopeParams, loadScopeOptions } from '../scope.js';
 
-const YEARS = ['2021', '2022', '2023', '2024'];
+// DORA State of DevOps report years with benchmark bands (the analytics service's list).
+const YEARS = ['2019', '2021', '2023', '2024'];
 const tierText = { elite: 'Elite', high: 'High', medium: 'Medium', low: 'Low' };
 
 /** The five headline figures: how to read, show and compare each. */
@@ -111,10 +112,10 @@ export async function render(main, ctx) {
     const params = { ...scopeParams(scope), benchmark_years: YEARS.join(',') };
     let data, previous = null;
     try {
-      [data, previous] = await Promise.all([
-        api.get(link('/api/v1/dora', params), { signal: controller.signal }),
-        api.get(link('/api/v1/dora', { ...params, ...scopeParams(shift(scope)) }), { signal: controller.signal }).catch(() => null),
-      ]);
+      data = await api.get(link('/api/v1/dora', params), { signal: controller.signal });
+      // The analytics service answers the previous period inside (`previous_period`); else ask for it.
+      previous = data.previous_period
+        || await api.get(link('/api/v1/dora', { ...params, ...scopeParams(shift(scope)) }), { signal: controller.signal }).catch(() => null);
     } catch (error) {
       if (error.name === 'AbortError' || !ctx.isCurrent()) return;
       mount(figures, notice(error.unavailable ? 'unavailable' : 'error', describe(error, 'The DORA metrics')));
@@ -134,7 +135,7 @@ export async function render(main, ctx) {
     stamp.textContent = `${scope.from} to ${scope.to}${scope.repository ? ` · ${scope.repository}` : ''}${scope.project ? ` · project ${scope.project}` : ''}${scope.team ? ` · team ${scope.team}` : ''} · computed ${fmt.dateTime(data.computed_at)}`;
     performance.mark('pulse:figures');
     loadInsights(data, previous);
-    loadTrend(controller.signal);
+    loadTrend(controller.signal, data.trend);
     loadPortfolio();
   }
 
@@ -149,13 +150,21 @@ export async function render(main, ctx) {
     mount(insights, h('h2#insights-h', 'Insights'), list.length ? h('ul.insights', list.map((s) => h('li', s))) : h('p', 'No insights for this period.'), h('p.hint', source));
   }
 
-  async function loadTrend(signal) {
+  async function loadTrend(signal, weekly) {
     mount(trend, h('h2#trend-h', 'Weekly trend'), h('p.loading', 'Loading the weekly figures…'));
-    const list = weeks(scope);
     try {
-      const results = await Promise.all(list.map((w) => api.get(link('/api/v1/dora', { ...scopeParams({ ...scope, ...w }) }), { signal })));
+      let labels, results;
+      if (Array.isArray(weekly)) {
+        // The analytics service's own weekly trend (ISO weeks cut to the period).
+        labels = weekly.map((w) => String(w.from || w.week_start).slice(5));
+        results = weekly.map((w) => ({ deployments: w.deployments, change_failure_rate: w.change_failure_rate,
+          lead_time_seconds: { median: w.lead_time_median_seconds ?? null } }));
+      } else {
+        const list = weeks(scope);
+        results = await Promise.all(list.map((w) => api.get(link('/api/v1/dora', { ...scopeParams({ ...scope, ...w }) }), { signal })));
+        labels = list.map((w) => w.from.slice(5));
+      }
       if (!ctx.isCurrent()) return;
-      const labels = list.map((w) => w.from.slice(5));
       mount(trend, h('h2#trend-h', 'Weekly trend'),
         lineChart({ title: 'Deployments per week', labels, series: [{ name: 'Deployments', values: results.map((r) => r.deployments ?? null) }], yFormat: (v) => fmt.number(v) }),
         lineChart({ title: 'Median lead time per week (hours)', labels, series: [{ name: 'Lead time', values: results.map((r) => (r.lead_time_seconds?.median ?? null) === null ? null : r.lead_time_seconds.median / 3600) }], yFormat: (v) => fmt.number(v, 1), tableFormat: (v) => `${fmt.number(v, 1)} h` }),
@@ -168,10 +177,16 @@ export async function render(main, ctx) {
 
   async function loadPortfolio() {
     try {
-      const p = await api.get(link('/api/v1/portfolio', scopeParams(scope)));
+      const answer = await api.get(link('/api/v1/analytics/portfolio', scopeParams(scope)));
       if (!ctx.isCurrent()) return;
-      const kpis = [['Throughput', p.throughput, (v) => `${fmt.number(v)} items`, '/throughput'], ['Work in progress', p.wip, fmt.number, '/portfolio'],
-        ['Aging WIP (over 30 days)', p.aging_wip, fmt.number, '/portfolio'], ['Predictability', p.predictability, (v) => fmt.percent(v, 0), '/portfolio']];
+      const projects = Object.values(answer?.projects || {});
+      const sum = (key) => (projects.length ? projects.reduce((s, p) => s + (p[key] || 0), 0) : undefined);
+      const predictable = projects.map((p) => p.predictability?.value).filter((v) => typeof v === 'number');
+      const aging = projects.map((p) => p.aging_wip_seconds?.median).filter((v) => typeof v === 'number');
+      const kpis = [['Projects', projects.length, fmt.number, '/portfolio'], ['Throughput (items done)', sum('throughput'), fmt.number, '/throughput'],
+        ['Work in progress', sum('wip'), fmt.number, '/portfolio'],
+        ['Oldest project median WIP age', aging.length ? Math.max(...aging) : undefined, fmt.duration, '/portfolio'],
+        ['Predictability (mean of projects)', predictable.length ? predictable.reduce((a, b) => a + b, 0) / predictable.length : undefined, (v) => fmt.percent(v, 0), '/portfolio']];
       mount(portfolio, h('h2#portfolio-h', 'Portfolio'), h('div.grid', kpis.map(([label, v, show, drill]) =>
         h('a.metric', { href: link(drill, scopeParams(scope)) }, h('span.label', label), h('span.value', v === undefined ? '—' : show(v))))));
     } catch (error) {

@@ -9,9 +9,13 @@ const active = new Set(['queued', 'running', 'paused']);
 
 function progressOf(job) {
   const p = job.progress || {};
-  const done = p.items_done ?? p.items ?? null, total = p.items_total ?? p.total ?? null;
-  return { phase: p.phase || job.phase || '', done, total, pages: p.pages_done ?? p.pages ?? null, rate: p.rate ?? p.items_per_second ?? null,
-    eta: p.eta_seconds ?? p.eta ?? null, wait: p.rate_limit_wait_seconds ?? p.rate_limited_until ?? p.waiting_until ?? null };
+  // pulse-etl's progress object: items_done / pages_done over the job, phase_items_done of
+  // phase_total_items for the current phase, rate_items_per_second, eta_seconds, rate-limit waits.
+  const total = p.phase_total_items ?? p.items_total ?? null;
+  const done = total !== null ? (p.phase_items_done ?? p.items_done ?? 0) : (p.items_done ?? null);
+  return { phase: p.phase || job.phase || '', done, total, pages: p.pages_done ?? null, rate: p.rate_items_per_second ?? p.rate ?? null,
+    eta: p.eta_seconds ?? null, wait: p.rate_limit_waits ? p.rate_limit_wait_seconds ?? 0 : null, waits: p.rate_limit_waits || 0,
+    lastLimit: p.last_rate_limit || null, errors: p.errors || [] };
 }
 
 function jobCard(job, reload) {
@@ -26,7 +30,8 @@ function jobCard(job, reload) {
     active.has(job.status) ? bar : null,
     h('p.hint', [p.phase && `Phase: ${p.phase}`, p.done !== null && `${fmt.number(p.done)}${p.total ? ` of ${fmt.number(p.total)}` : ''} items`,
       p.pages !== null && `${fmt.number(p.pages)} pages`, p.rate !== null && `${fmt.number(p.rate, 1)} items/s`, p.eta !== null && `ETA ${fmt.duration(p.eta)}`,
-      p.wait && `waiting for the rate limit (${typeof p.wait === 'number' ? fmt.duration(p.wait) : fmt.dateTime(p.wait)})`,
+      p.waits && `${p.waits} rate-limit wait${p.waits === 1 ? '' : 's'} (${fmt.duration(p.wait)} in all${p.lastLimit ? `; last: ${p.lastLimit}` : ''})`,
+      p.errors.length && `Latest error: ${p.errors[p.errors.length - 1]}`,
       job.error && `Error: ${typeof job.error === 'string' ? job.error : job.error.detail || JSON.stringify(job.error)}`].filter(Boolean).join(' · ') || 'No progress reported yet.'),
     h('div.toolbar', job.status === 'running' || job.status === 'queued' ? act('pause') : null, job.status === 'paused' ? act('resume') : null,
       active.has(job.status) ? act('cancel') : null, status));
@@ -71,9 +76,11 @@ export async function render(main) {
   function unavailable(error, what) { return notice(error.unavailable ? 'unavailable' : 'error', describe(error, what)); }
   const onJob = (event) => {
     const m = event.detail || {};
-    const j = m.job || m;
-    if (j.id === undefined) return;
-    jobs.set(j.id, { ...(jobs.get(j.id) || {}), ...j, progress: { ...(jobs.get(j.id)?.progress || {}), ...(j.progress || {}) } });
+    // /ws/jobs sends {"type": "snapshot", "jobs": [...]} first, then {"type": "job", ...one job}.
+    for (const j of m.type === 'snapshot' ? m.jobs || [] : [m.job || m]) {
+      if (j.id === undefined) continue;
+      jobs.set(j.id, { ...(jobs.get(j.id) || {}), ...j, progress: { ...(jobs.get(j.id)?.progress || {}), ...(j.progress || {}) } });
+    }
     drawJobs();
   };
   window.addEventListener('pulse:job', onJob);

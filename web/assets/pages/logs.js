@@ -7,8 +7,8 @@ const LEVELS = ['', 'trace', 'debug', 'info', 'notice', 'warning', 'error', 'cri
 const rank = Object.fromEntries(LEVELS.map((l, i) => [l, i]));
 
 function parse(line) {
-  if (typeof line === 'object' && line) return line;
-  try { return JSON.parse(line); } catch { /* plain text line */ }
+  if (typeof line === 'object' && line) return line.entry || line;
+  try { const value = JSON.parse(line); return value.entry || value; } catch { /* plain text line */ }
   const m = /\[(trace|debug|info|notice|warning|error|critical)\] \[([A-Z]+)\]/.exec(line);
   return { line, level: m?.[1] || '', category: m?.[2] || '' };
 }
@@ -34,14 +34,16 @@ export async function render(main, ctx) {
     && (!q.client || String(entry.client ?? entry.client_slug ?? entry.line ?? '').includes(q.client)) && (!q.text || JSON.stringify(entry).toLowerCase().includes(q.text.toLowerCase()));
   const add = (entry) => {
     if (!matches(entry)) return;
-    const text = entry.line || `${entry.timestamp || entry.time || ''} [${entry.level}] [${entry.category}] ${entry.message || ''}${entry.client ? ` client=${entry.client}` : ''}`;
+    // pulse-etl's entries: timestamp, level, category, message, module, client, fields (and the file's line number).
+    const text = typeof entry.line === 'string' ? entry.line
+      : `${entry.timestamp || ''} [${entry.level}] [${entry.category}] ${entry.message || ''}${entry.module ? ` [${entry.module}]` : ''}${entry.fields ? ` ${entry.fields}` : ''}${entry.client ? ` client=${entry.client}` : ''}`;
     lines.append(h('div', { class: entry.level || '' }, text));
     while (lines.childElementCount > 2000) lines.firstChild.remove();
     lines.scrollTop = lines.scrollHeight;
   };
   try {
     const answer = await api.get(link('/etl/logs', { level: q.level, category: q.category, client: q.client, text: q.text, limit: 500 }));
-    const entries = answer?.lines || answer?.entries || answer?.items || [];
+    const entries = answer?.items || answer?.lines || answer?.entries || [];
     if (!entries.length) lines.append(h('div', 'No log lines match.'));
     entries.map(parse).forEach(add);
   } catch (error) {
