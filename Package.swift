@@ -175,9 +175,8 @@ let package = Package(
         .target(
             name: "PulseAI",
             dependencies: [
-                "PulseService", "PulseHTTP", "PulseHTTPClient", "PulsePostgres", "PulseSecurity", "PulseObservability", "PulseVector",
-                "PulseEmbeddings",
-                .product(name: "Logging", package: "swift-log"),
+                "PulseService", "PulseHTTP", "PulseHTTPClient", "PulsePostgres", "PulseDatabaseOps", "PulseSecurity", "PulseObservability",
+                "PulseVector", "PulseEmbeddings", .product(name: "Logging", package: "swift-log"),
             ]
         ),
 

@@ -1,3 +1,4 @@
+DROP FUNCTION IF EXISTS pulse_ai_active_clients();
 DROP TABLE IF EXISTS ai_validation_findings;
 DROP TABLE IF EXISTS ai_settings;
 DROP TABLE IF EXISTS ai_documents;

@@ -74,3 +74,9 @@ CREATE TRIGGER ai_documents_touch BEFORE UPDATE ON ai_documents FOR EACH ROW EXE
 CREATE TRIGGER ai_settings_touch BEFORE UPDATE ON ai_settings FOR EACH ROW EXECUTE FUNCTION pulse_touch_updated_at();
 CREATE TRIGGER ai_validation_findings_touch BEFORE UPDATE ON ai_validation_findings
     FOR EACH ROW EXECUTE FUNCTION pulse_touch_updated_at();
+
+-- pulse-ai drains every active client's embedding backlog at start; the application role sees
+-- only its own tenant's `clients` row, so the list comes through this owner-run lookup (ids only).
+CREATE FUNCTION pulse_ai_active_clients() RETURNS SETOF integer
+    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public
+    AS $$ SELECT id FROM clients WHERE active ORDER BY id $$;

@@ -17,8 +17,8 @@ public struct DuplicatePair: Sendable, Codable, Equatable {
 }
 
 extension AISearch {
-    /// Work items of a project (or the whole client) whose nearest neighbour is at least
-    /// `threshold` similar, best first; pairs marked "not a duplicate" are left out.
+    /// Pairs of work items of a project (or the whole client) that are mutual near neighbours
+    /// at least `threshold` similar, best first; pairs marked "not a duplicate" are left out.
     func duplicates(clientID: Int, projectID: Int?, threshold: Double, limit: Int, neighbours: Int = 5) async throws -> [DuplicatePair] {
         let side = try await vectorSide(clientID: clientID)
         let model = side.provider.model.name
@@ -36,12 +36,19 @@ extension AISearch {
             vectors.append((ref, try row.decode([Float].self, at: 1)))
         }
         let rejected = try await feedback.notDuplicatePairs(clientID: clientID)
-        var best: [String: (AIItemRef, AIItemRef, Double)] = [:]
+        // Each item's nearest neighbours; a pair is proposed when it is above the threshold and
+        // mutual: each is among the other's `mutual` nearest (a near-copy is the closest item to
+        // its twin; an item merely like many others is not).
+        let mutual = 2
+        var nearest: [AIItemRef: [(AIItemRef, Double)]] = [:]
         for (ref, vector) in vectors {
-            let hits = try side.index.index.search(vector, k: neighbours + 1, ef: 64) { id in id != ref.vectorID && members.contains(id) }
-            for hit in hits {
-                let similarity = Double(1 - hit.distance)
-                guard similarity >= threshold, let other = AIItemRef(vectorID: hit.id) else { continue }
+            let hits = try side.index.index.search(vector, k: neighbours, ef: 64) { id in id != ref.vectorID && members.contains(id) }
+            nearest[ref] = hits.compactMap { hit in AIItemRef(vectorID: hit.id).map { ($0, Double(1 - hit.distance)) } }
+        }
+        var best: [String: (AIItemRef, AIItemRef, Double)] = [:]
+        for (ref, hits) in nearest {
+            for (other, similarity) in hits.prefix(mutual) where similarity >= threshold {
+                guard nearest[other]?.prefix(mutual).contains(where: { $0.0 == ref }) == true else { continue }
                 let key = FeedbackStore.pairKey(ref, other)
                 if rejected.contains(key) || best[key] != nil { continue }
                 best[key] = ref < other ? (ref, other, similarity) : (other, ref, similarity)

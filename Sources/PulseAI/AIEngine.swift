@@ -104,7 +104,8 @@ public final class AIEngine: Sendable {
 
     func drainAllClients() async {
         do {
-            let rows = try await database.query("SELECT id FROM clients ORDER BY id")
+            let rows = try await database.query("SELECT pulse_ai_active_clients()")
+            logger.info("Embedding backlog check", metadata: ["clients": "\(rows.count)"])
             for row in rows { pipeline.requestDrain(clientID: try row.decode(Int.self, at: 0)) }
         } catch {
             logger.error("Could not list clients for the embedding backlog", metadata: ["error": "\(error)"])

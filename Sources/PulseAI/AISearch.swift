@@ -12,6 +12,9 @@ public struct SearchQuery: Sendable {
     public var repositoryID: Int?
     public var limit = 20
     public var mode: Mode = .hybrid
+    /// Weight of the keyword list against the vector list (1) in the fusion.
+    public var keywordWeight = SearchQuery.defaultKeywordWeight
+    public static let defaultKeywordWeight = 1.0
 
     public init(text: String) { self.text = text }
 
@@ -151,7 +154,8 @@ final class AISearch: Sendable {
         case .keyword: lists = [keywordList]
         case .vector: lists = [vectorList]
         }
-        let fused = RankFusion.fuse(lists.map { $0.filter { !rejected.contains($0) } }).prefix(query.limit)
+        let weights = query.mode == .hybrid ? [1, query.keywordWeight] : [1]
+        let fused = RankFusion.fuse(lists.map { $0.filter { !rejected.contains($0) } }, weights: weights).prefix(query.limit)
         let vectorRank = Dictionary(vectorList.enumerated().map { ($1, $0 + 1) }, uniquingKeysWith: { a, _ in a })
         let keywordRank = Dictionary(keywordList.enumerated().map { ($1, $0 + 1) }, uniquingKeysWith: { a, _ in a })
         let details = try await self.details(clientID: clientID, refs: fused.map(\.id), words: words)

@@ -44,13 +44,15 @@ public enum RobustStatistics {
 public enum RankFusion {
     public static let defaultK = 60.0
 
-    public static func fuse<ID: Hashable>(_ lists: [[ID]], k: Double = defaultK) -> [(id: ID, score: Double)] {
+    /// - Parameter weights: one per list (default 1 each): weighted RRF, w/(k + rank).
+    public static func fuse<ID: Hashable>(_ lists: [[ID]], weights: [Double]? = nil, k: Double = defaultK) -> [(id: ID, score: Double)] {
         var scores: [ID: Double] = [:]
         var order: [ID: Int] = [:]
         var next = 0
-        for list in lists {
+        for (n, list) in lists.enumerated() {
+            let weight = weights.map { n < $0.count ? $0[n] : 1 } ?? 1
             for (index, id) in list.enumerated() {
-                scores[id, default: 0] += 1 / (k + Double(index + 1))
+                scores[id, default: 0] += weight / (k + Double(index + 1))
                 if order[id] == nil {
                     order[id] = next
                     next += 1

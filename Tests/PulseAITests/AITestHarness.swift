@@ -24,8 +24,8 @@ struct AIHarness {
     let database: PostgresDatabase
     let dataDirectory: String
 
-    static func make() async throws -> AIHarness {
-        let cluster = try await PostgresTestCluster.shared.start()
+    static func make(dedicated: Bool = false) async throws -> AIHarness {
+        let cluster = dedicated ? try await PostgresTestCluster.dedicated() : try await PostgresTestCluster.shared.start()
         let owner = try PostgresDatabase(configuration: PostgresConfiguration(primary: cluster.connection.ownerURL))
         let database = try PostgresDatabase(configuration: PostgresConfiguration(primary: cluster.connection.primaryURL))
         let directory = NSTemporaryDirectory() + "pulse-ai-test-\(UUID().uuidString.prefix(8))"

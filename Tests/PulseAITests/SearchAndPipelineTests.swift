@@ -92,7 +92,8 @@ struct SearchAndPipelineTests {
     }
 
     @Test func changesAndDeletesReachSearchWithinASecondOfTheSyncNotification() async throws {
-        let h = try await AIHarness.make()
+        // Its own cluster: a started engine drains every active client, which would race other tests' engines.
+        let h = try await AIHarness.make(dedicated: true)
         let clientID = try await h.client()
         let (_, ids) = try await seed(h, clientID)
         let engine = try h.engine()
@@ -167,6 +168,14 @@ struct SearchAndPipelineTests {
         #expect(rebuilt.count == 7)
         let answer = try await fourth.search.search(clientID: clientID, SearchQuery(text: "password reset email"))
         #expect(answer.results.first?.id == ids[0])
+
+        // A truncated file (a torn write) is rebuilt too.
+        let whole = try Data(contentsOf: URL(fileURLWithPath: file))
+        try await fourth.indexes.index(key).save(to: file)
+        try whole.prefix(whole.count / 3).write(to: URL(fileURLWithPath: file))
+        let truncated = try h.engine()
+        #expect(try await truncated.indexes.index(key).count == 7)
+        #expect(truncated.indexes.origin(key) == .rebuilt)
 
         // A missing file is rebuilt too.
         try FileManager.default.removeItem(atPath: file)
