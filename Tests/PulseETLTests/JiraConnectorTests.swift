@@ -138,7 +138,7 @@ import Testing
 
     @Test func aFullSyncRemovesIssuesDeletedOrMovedOutButKeepsOnesItHadToSkip() async throws {
         let database = try await JiraSyncHarness.database()
-        let site = JiraFakeSite(clock: VirtualClock())
+        let site = JiraFakeSite(clock: JiraVirtualClock())
         try await withJiraSite(site) { base in
             let client = try HTTPClient()
             let job = try await JiraSyncHarness(database: database, baseURL: base)
@@ -299,7 +299,7 @@ import Testing
 
     @Test func runsThatCannotWorkFailWithWordsAndUnknownProjectsAreReported() async throws {
         let database = try await JiraSyncHarness.database()
-        let site = JiraFakeSite(clock: VirtualClock())
+        let site = JiraFakeSite(clock: JiraVirtualClock())
         try await withJiraSite(site) { base in
             let client = try HTTPClient()
             let partly = try await JiraSyncHarness(database: database, baseURL: base, settings: #"{"projects": ["PAY", "NOPE"]}"#)

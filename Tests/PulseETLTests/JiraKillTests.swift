@@ -47,7 +47,7 @@ import Testing
     @Test(.enabled(if: env["PULSE_JIRA_KILL_WORKER"] == nil)) func aKilledProcessResumesFromItsCommittedCheckpoint() async throws {
         let database = try await JiraSyncHarness.database()
         let handle = try await PostgresTestCluster.shared.start()
-        let site = JiraFakeSite(clock: VirtualClock())
+        let site = JiraFakeSite(clock: JiraVirtualClock())
         site.mutate { $0.searchDelayMilliseconds = 150 }
         try await withJiraSite(site) { base in
             let job = try await JiraSyncHarness(database: database, baseURL: base, settings: #"{"projects": ["PAY", "WEB"]}"#)
