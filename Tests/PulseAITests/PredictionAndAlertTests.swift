@@ -112,10 +112,7 @@ struct PredictionAndAlertTests {
             let rows = try #require(try await call(port, "/ai/predictions?type=delivery_forecast", token: token).json as? [[String: Any]])
             #expect(rows.count == 2 && rows.allSatisfy { $0["accuracy_score"] as? Double == 1 })
         }
-        // 10,000 trials are quick.
-        let started = ContinuousClock.now
-        _ = MonteCarloForecast.simulate(history: [3, 0, 5, 2, 7, 1, 4, 3], remaining: 120, trials: 10_000, seed: 1)
-        #expect(ContinuousClock.now - started < .milliseconds(100))
+        // The forecast's speed is measured by `pulse-ai bench` (bench/ai), not asserted here.
     }
 
     @Test func anomaliesBecomeOneAlertPerOngoingAnomalyAndCanBeAcknowledged() async throws {

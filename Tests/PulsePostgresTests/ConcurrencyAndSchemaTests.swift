@@ -186,8 +186,9 @@ extension ClusterSuite {
         let clientID = try await Self.makeClient(slug)
         let owner = try await PostgresConnection.connect(handle.connection.ownerURL)
         defer { owner.close() }
+        // The shipped models (other suites register their own test models in the shared cluster).
         let dimensions = try await owner.query(
-            "SELECT model, dimension FROM pulse_embedding_models ORDER BY dimension")
+            "SELECT model, dimension FROM pulse_embedding_models WHERE model IN ('all-MiniLM-L6-v2', 'text-embedding-3-small') ORDER BY dimension")
         #expect(try dimensions.map { try $0.decode(String.self, "model") } == ["all-MiniLM-L6-v2", "text-embedding-3-small"])
         let leftover = try await owner.query(
             "SELECT count(*) FROM information_schema.columns WHERE table_schema = 'public' AND domain_name = 'vector1536'")

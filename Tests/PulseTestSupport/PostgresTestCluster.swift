@@ -57,8 +57,10 @@ public actor PostgresTestCluster {
         try startWatchdog(directory: directory)
         var configuration = EmbeddedClusterConfiguration(directory: directory)
         configuration.primaryPort = freePortPair()
+        // One cluster serves every suite of the parallel test process: the ETL, backend, AI and
+        // auth suites each open pools and service processes against it at the same time.
         configuration.extraSettings = [
-            "fsync = off", "full_page_writes = off", "shared_buffers = '32MB'", "max_connections = 100",
+            "fsync = off", "full_page_writes = off", "shared_buffers = '32MB'", "max_connections = 500",
             "log_min_messages = warning",
         ]
         let cluster = EmbeddedCluster(configuration: configuration)

@@ -46,9 +46,11 @@ public final class ProgressBroadcaster: Sendable {
         hub.publish(.text(#"{"type":"job","#+payload.dropFirst()), to: Self.topic(envelope.client_id))
     }
 
-    /// Serves one `/ws/jobs` session of `clientID`: subscribe, snapshot, then frames until it closes.
+    /// Serves one `/ws/jobs` session of `clientID`: the snapshot, then frames until it closes.
+    /// The session joins the topic only after its snapshot is sent, so the snapshot is always
+    /// the first frame; a change in between shows in that job's next frame, which carries the
+    /// job's whole state.
     public func serve(_ session: WebSocketSession, clientID: Int) async {
-        hub.subscribe(session, to: Self.topic(clientID))
         do {
             let jobs = try await control.activeJobs(clientID: clientID)
             try await session.send(.text(#"{"type":"snapshot","client_id":\#(clientID),"jobs":[\#(jobs.joined(separator: ","))]}"#))
@@ -56,6 +58,7 @@ public final class ProgressBroadcaster: Sendable {
             await session.close(code: .internalError, reason: "the job list cannot be read")
             return
         }
+        hub.subscribe(session, to: Self.topic(clientID))
         for await _ in session.messages {}
     }
 }
