@@ -16,6 +16,9 @@ echo "== swift build (debug, with tests)"
 swift build --build-tests
 echo "== swift test"
 swift test --skip-build
+# Suites that run on their own, outside the parallel run (see the tests' own comments).
+echo "== swift test (isolated suites)"
+PULSE_ISOLATED_SUITES=1 swift test --skip-build --filter GitHubSandboxTests
 
 # The web app in headless Chromium against real processes (Tests/web, pytest). Exit code 5 means
 # pytest collected no test: that is a failure here (the suite must exist and run), not a pass.

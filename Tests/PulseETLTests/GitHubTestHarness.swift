@@ -11,17 +11,13 @@ import Synchronization
 /// per test, and a minimal `SyncContext`: each page commits its rows and the checkpoint into
 /// an `etl_job_runs` row in one transaction (the job runner proper is etl-jobs').
 enum GitHubHarness {
-    /// The GitHub suites' own cluster: their long sandbox syncs stay apart from the other
-    /// suites' connections and service processes in the shared one.
-    private static let cluster = Task { try await PostgresTestCluster.dedicated() }
-
     static func database() async throws -> PostgresDatabase {
-        let handle = try await cluster.value
+        let handle = try await PostgresTestCluster.shared.start()
         return try PostgresDatabase(configuration: PostgresConfiguration(primary: handle.connection.primaryURL))
     }
 
     static func makeClient(_ prefix: String) async throws -> Int {
-        let handle = try await cluster.value
+        let handle = try await PostgresTestCluster.shared.start()
         let owner = try await PostgresConnection.connect(handle.connection.ownerURL)
         defer { owner.close() }
         let slug = "\(prefix)-\(UUID().uuidString.prefix(8).lowercased())"
