@@ -39,6 +39,12 @@ public final class PostgresConnection: @unchecked Sendable {
 
     // MARK: Connecting
 
+    /// Process-wide libpq defaults, set once before the first connection. GSSAPI encryption
+    /// off unless the operator set `PGGSSENCMODE`: Pulse authenticates with SCRAM, and a
+    /// connection attempt probing Kerberos while the process exits trips libkrb5's mutex
+    /// assertion (a pulse-etl refusing a bad CLIENT_NAME died of SIGABRT instead of exit 1).
+    private static let libpqDefaults: Void = { setenv("PGGSSENCMODE", "disable", 0) }()
+
     /// Opens a connection without blocking a thread. `conninfo` is a libpq key/value string
     /// or a `postgresql://` URL.
     public static func connect(
@@ -46,6 +52,7 @@ public final class PostgresConnection: @unchecked Sendable {
     ) async throws -> PostgresConnection {
         try ConnectionString.validate(conninfo)
         let reactor = reactor ?? .shared
+        _ = Self.libpqDefaults
         guard let handle = PQconnectStart(conninfo) else {
             throw PostgresError(.unavailable, message: "libpq could not allocate a connection")
         }
