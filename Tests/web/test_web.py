@@ -144,11 +144,18 @@ def test_non_admin_cannot_open_admin_pages(browser, platform, admin_api):
     driver.delete_all_cookies()
     sign_in(driver, platform.url, 'demo', email, 'viewer-password-1')
     assert not driver.find_elements(By.CSS_SELECTOR, 'nav a[href="/admin/users"]'), 'no admin link for a viewer'
-    for path in ('/admin/users', '/admin/integrations', '/jobs'):
+    for path in ('/admin/users', '/admin/integrations'):
         driver.get(platform.url + path)
         wait_ready(driver)
         assert 'do not have permission' in driver.find_element(By.ID, 'main').text, path
         assert not driver.find_elements(By.CSS_SELECTOR, 'main form')
+    # A viewer holds etl:read: the jobs page opens read-only, without the start form or job buttons.
+    driver.get(platform.url + '/jobs')
+    wait_ready(driver)
+    main = driver.find_element(By.ID, 'main').text
+    assert 'needs the etl:write permission' in main, main
+    assert not driver.find_elements(By.CSS_SELECTOR, '#start-job')
+    assert viewer.call('POST', '/etl/jobs', {'integration_id': 1, 'mode': 'full'})[0] == 403, 'the ETL refuses a viewer too'
     assert console_errors(driver) == []
 
 

@@ -4,6 +4,7 @@ import { api, describe } from '../api.js';
 import { h, mount, notice, fmt } from '../dom.js';
 import { dataTable } from '../table.js';
 import { field, showProblem, formValues, clearErrors, fieldError } from '../forms.js';
+import { holds } from '../app.js';
 
 const active = new Set(['queued', 'running', 'paused']);
 
@@ -18,7 +19,7 @@ function progressOf(job) {
     lastLimit: p.last_rate_limit || null, errors: p.errors || [] };
 }
 
-function jobCard(job, reload) {
+function jobCard(job, reload, canWrite) {
   const p = progressOf(job);
   const status = h('span.hint', { 'aria-live': 'polite' });
   const act = (verb) => h('button', { type: 'button', onclick: async () => {
@@ -33,7 +34,7 @@ function jobCard(job, reload) {
       p.waits && `${p.waits} rate-limit wait${p.waits === 1 ? '' : 's'} (${fmt.duration(p.wait)} in all${p.lastLimit ? `; last: ${p.lastLimit}` : ''})`,
       p.errors.length && `Latest error: ${p.errors[p.errors.length - 1]}`,
       job.error && `Error: ${typeof job.error === 'string' ? job.error : job.error.detail || JSON.stringify(job.error)}`].filter(Boolean).join(' · ') || 'No progress reported yet.'),
-    h('div.toolbar', job.status === 'running' || job.status === 'queued' ? act('pause') : null, job.status === 'paused' ? act('resume') : null,
+    canWrite && h('div.toolbar', job.status === 'running' || job.status === 'queued' ? act('pause') : null, job.status === 'paused' ? act('resume') : null,
       active.has(job.status) ? act('cancel') : null, status));
 }
 
@@ -52,14 +53,17 @@ export async function render(main) {
     if (!(v.integration_id >= 1)) { fieldError(start.integration_id, 'Choose an integration.'); return; }
     try { const job = await api.post('/etl/jobs', v); mount(startStatus, notice('success', `Job ${job.id} ${job.status}.`)); await loadJobs(); } catch (error) { showProblem(start, error, startStatus, 'Starting the sync'); }
   });
-  mount(main, h('h1', 'ETL jobs'), h('section.card', h('h2', 'Start a sync'), start, startStatus),
+  // Reading jobs needs etl:read; starting, pausing and cancelling them needs etl:write.
+  const canWrite = holds(['etl:write']);
+  mount(main, h('h1', 'ETL jobs'), canWrite ? h('section.card', h('h2', 'Start a sync'), start, startStatus)
+    : notice('info', 'You can follow the jobs here; starting, pausing or cancelling one needs the etl:write permission.'),
     h('section', h('h2', 'Running and queued jobs'), jobsBox), h('section', h('h2', 'Job history'), history),
     h('div.grid-2', h('section', h('h2', 'Integrations'), integrations), h('section', h('h2', 'Schedules'), schedules)));
 
   function drawJobs() {
     const list = [...jobs.values()].sort((a, b) => b.id - a.id);
     const running = list.filter((j) => active.has(j.status));
-    mount(jobsBox, running.length ? running.map((j) => jobCard(j, loadJobs)) : h('li', 'No job is running.'));
+    mount(jobsBox, running.length ? running.map((j) => jobCard(j, loadJobs, canWrite)) : h('li', 'No job is running.'));
     mount(history, dataTable({ caption: 'Recent jobs', rows: list.filter((j) => !active.has(j.status)).slice(0, 200), columns: [
       { key: 'id', label: 'Job', num: true }, { key: 'integration_id', label: 'Integration', num: true }, { key: 'mode', label: 'Mode' }, { key: 'status', label: 'Status' },
       { key: 'started_at', label: 'Started', format: fmt.dateTime }, { key: 'finished_at', label: 'Finished', format: fmt.dateTime },
